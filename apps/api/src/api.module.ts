@@ -1,0 +1,40 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AuthApiModule } from '@heddle/auth';
+import { ClockModule } from '@heddle/common';
+import { AppConfig, ConfigModule } from '@heddle/config';
+import { DbModule } from '@heddle/db';
+import { EventsApiModule } from '@heddle/events';
+import { HostsApiModule } from '@heddle/hosts';
+import { PlatformModule } from '@heddle/platform';
+import { OpsApiModule, QueueModule } from '@heddle/queue';
+import { TasksApiModule } from '@heddle/tasks';
+import { TeamsApiModule } from '@heddle/teams';
+import { WorkersModule } from '@heddle/workers';
+
+export interface ApiModuleOptions {
+  /** Also run the worker consumers named in WORKER_CONSUMERS in this process (`npm start`). */
+  withWorkers: boolean;
+}
+
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig, options: ApiModuleOptions): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        ClockModule,
+        DbModule,
+        QueueModule,
+        PlatformModule,
+        AuthApiModule,
+        TeamsApiModule,
+        HostsApiModule,
+        TasksApiModule,
+        EventsApiModule,
+        OpsApiModule,
+        ...(options.withWorkers ? [WorkersModule.forConsumers(config.workerConsumers)] : []),
+      ],
+    };
+  }
+}

@@ -1,0 +1,19 @@
+import 'reflect-metadata';
+import { loadConfigOrExit, serve } from '@heddle/platform';
+import { version } from '../../../package.json';
+import { ApiModule } from './api.module';
+
+/** `npm run start:api` serves HTTP only; `npm start` (--with-workers) also runs every consumer. */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const withWorkers = process.argv.includes('--with-workers');
+  await serve(ApiModule.forRoot(config, { withWorkers }), config, {
+    port: config.port,
+    host: config.host,
+    swagger: true,
+    version,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+  });
+}
+
+void main();

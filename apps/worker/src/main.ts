@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { loadConfigOrExit, serve } from '@heddle/platform';
+import { version } from '../../../package.json';
+import { WorkerModule } from './worker.module';
+
+/** `npm run start:worker`: consumers only, with a small health server on WORKER_HEALTH_PORT. */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  await serve(WorkerModule.forRoot(config), config, {
+    port: config.workerHealthPort,
+    host: config.host,
+    swagger: false,
+    version,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+  });
+}
+
+void main();

@@ -1,0 +1,47 @@
+// Three tiers (CONVENTIONS C14): unit specs beside the code, integration specs per lib against the
+// real Postgres and Redis, and e2e specs through the real app. Nest 12 and a few of its helpers are
+// ESM-only; @swc/jest turns them into CommonJS, so they must not be ignored by the transform.
+const esmOnly = ['@nestjs', 'cookie', 'content-disposition', 'nestjs-cls', '@nestjs-cls'];
+
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+// Every lib under libs/ is `@heddle/<name>` (tsconfig paths say the same for tsc).
+const libs = require('node:fs').readdirSync(require('node:path').join(__dirname, 'libs'));
+
+const base = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j|mj)s$': swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  moduleNameMapper: Object.fromEntries(libs.map((l) => [`^@heddle/${l}$`, `<rootDir>/libs/${l}/src/index.ts`])),
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  setupFiles: ['<rootDir>/test/env.ts'],
+};
+
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'int',
+      testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.int-spec.ts'],
+      globalSetup: '<rootDir>/test/global-setup.ts',
+    },
+    {
+      ...base,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/global-setup.ts',
+    },
+  ],
+};

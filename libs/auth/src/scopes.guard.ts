@@ -1,0 +1,61 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { Authenticator } from 'passport';
+import { AuthContext, ForbiddenScopeError, IS_PUBLIC, REQUIRED_SCOPES, Scope, UnauthorizedError } from '@heddle/common';
+import { BearerStrategy } from './bearer.strategy';
+
+/**
+ * The global guard: every route needs a valid bearer token and the scopes its @RequireScopes
+ * names, unless it is @Public(). Default-deny, so a route that forgot its decorator is closed.
+ *
+ * It authenticates through its own passport Authenticator holding this app's BearerStrategy, not
+ * through the process-wide `passport` singleton that `AuthGuard('bearer')` uses: there, the last
+ * app to start in a process registers "bearer" for all of them, so a second app in the same
+ * process (the e2e tests run two replicas side by side) would answer every app's requests with its
+ * own token cache and clock.
+ */
+@Injectable()
+export class ScopesGuard implements CanActivate {
+  private readonly passport = new Authenticator();
+
+  constructor(
+    private readonly reflector: Reflector,
+    strategy: BearerStrategy,
+  ) {
+    this.passport.use('bearer', strategy);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const required = this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, targets);
+    if (required === undefined) {
+      throw new Error(
+        `route ${context.getClass().name}.${context.getHandler().name} declares neither @RequireScopes nor @Public`,
+      );
+    }
+    const http = context.switchToHttp();
+    const request = http.getRequest<{ user?: AuthContext }>();
+    const auth = await this.authenticate(request, http.getResponse());
+    request.user = auth;
+    const missing = required.filter((s) => !auth.scopes.includes(s));
+    if (missing.length > 0) throw new ForbiddenScopeError(missing);
+    return true;
+  }
+
+  /** Runs the bearer strategy; its 401 domain errors (unknown, revoked, expired) pass through as thrown. */
+  private authenticate(request: unknown, response: unknown): Promise<AuthContext> {
+    return new Promise<AuthContext>((resolve, reject) => {
+      const middleware = this.passport.authenticate(
+        'bearer',
+        { session: false },
+        (err: unknown, user: AuthContext | false) => {
+          if (err) reject(err instanceof Error ? err : new Error(String(err)));
+          else if (!user) reject(new UnauthorizedError());
+          else resolve(user);
+        },
+      ) as (req: unknown, res: unknown, next: (err?: unknown) => void) => void;
+      middleware(request, response, (err?: unknown) => reject(err instanceof Error ? err : new UnauthorizedError()));
+    });
+  }
+}

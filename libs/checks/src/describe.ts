@@ -1,0 +1,108 @@
+import { CHECK_LIMITS, Check, CheckResult } from './check.types';
+import { excerpt } from './text';
+
+const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
+
+/** One line saying what a check requires (for `{{CHECKS}}` in prompts). */
+export function describeCheck(check: Check): string {
+  const label = check.name ? `${check.name}: ` : '';
+  switch (check.kind) {
+    case 'file_exists':
+      return `${label}${code(check.path)} exists`;
+    case 'file_absent':
+      return `${label}${code(check.path)} does not exist`;
+    case 'file_contains':
+    case 'file_not_contains': {
+      const verb = check.kind === 'file_contains' ? '' : 'does not ';
+      const what = check.regex
+        ? `${verb ? 'match' : 'matches'} the regular expression /${excerpt(check.pattern, 200)}/${check.flags ?? ''}`
+        : `${verb ? 'contain' : 'contains'} the text ${JSON.stringify(excerpt(check.pattern, 200))}${check.flags?.includes('i') ? ' (any case)' : ''}`;
+      return `${label}${code(check.path)} ${verb}${what}`;
+    }
+    case 'checklist_complete':
+      return `${label}every checklist item in ${code(check.path)} is closed (- [x], [MANUAL] or [BLOCKED: reason]; no - [ ] left)`;
+    case 'plan_complete_tag':
+      return `${label}${code(check.path)} has a line starting with <plan-complete>summary</plan-complete>`;
+    case 'git_changed':
+      return `${label}the working tree has changes${check.paths?.length ? ` under ${check.paths.map(code).join(', ')}` : ''}`;
+    case 'command':
+      return `${label}${code(excerpt(check.command, 300))} exits 0 within ${check.timeoutSeconds ?? CHECK_LIMITS.defaultTimeoutSeconds} s`;
+    case 'json_schema':
+      return `${label}${code(check.path)} is JSON that validates against the given JSON Schema`;
+  }
+}
+
+/** A numbered list of {@link describeCheck} lines. */
+export function describeChecks(checks: readonly Check[]): string {
+  return checks.map((c, i) => `${i + 1}. ${describeCheck(c)}`).join('\n');
+}
+
+const indent = (text: string, by = '   ') =>
+  text
+    .split('\n')
+    .map((l) => (l ? by + l : l))
+    .join('\n');
+
+const fence = (text: string) => {
+  const ticks = text.includes('```') ? '~~~' : '```';
+  return `${ticks}\n${text.replace(/\n+$/, '')}\n${ticks}`;
+};
+
+/** The evidence lines worth showing an agent for one result. */
+function evidenceLines(r: CheckResult): string[] {
+  const e = r.evidence;
+  const out: string[] = [];
+  if (e.match) out.push(`Matched at line ${e.match.lineNumber}: ${e.match.line}`);
+  if (e.openItems?.length) {
+    out.push('Open items:');
+    for (const item of e.openItems.slice(0, 10)) out.push(`  line ${item.line}: - [ ] ${item.text}`);
+    if (e.openItems.length > 10 || (e.items && e.items.open > 10))
+      out.push(`  … ${e.items?.open ?? e.openItems.length} open in total`);
+  }
+  if (e.changedFiles && e.paths) {
+    out.push(
+      e.changedFiles.length
+        ? `Changed files: ${e.changedFiles
+            .slice(0, 10)
+            .map((f) => f.file)
+            .join(', ')}${(e.changedCount ?? 0) > 10 ? ', …' : ''}`
+        : 'No file is changed.',
+    );
+  }
+  if (e.parseError) out.push(`JSON parse error: ${e.parseError}`);
+  if (e.schemaErrors?.length) {
+    out.push('Schema errors:');
+    for (const s of e.schemaErrors.slice(0, 10)) out.push(`  ${s.instancePath || '(root)'}: ${s.message}`);
+  }
+  if (e.outputTail !== undefined) {
+    const tail = e.outputTail.length > 2000 ? `…${e.outputTail.slice(-2000)}` : e.outputTail;
+    out.push(tail.trim() ? `Output (end):\n${fence(tail)}` : 'No output.');
+  }
+  if (e.excerpt && !e.match && !e.schemaErrors?.length && !e.openItems?.length) {
+    out.push(`File starts with:\n${fence(excerpt(e.excerpt, 600))}`);
+  }
+  return out;
+}
+
+/**
+ * Text for the next prompt (`{{FAILING_CHECKS}}`): each failing check by number, kind and name,
+ * what was found, and its evidence. Checks that could not be evaluated are listed as such (the agent
+ * cannot fix those; pass `includeErrors: false` to leave them out). '' when nothing fails.
+ */
+export function describeFailures(results: readonly CheckResult[], options: { includeErrors?: boolean } = {}): string {
+  const failing = results.filter(
+    (r) => r.status === 'fail' || (r.status === 'error' && options.includeErrors !== false),
+  );
+  if (failing.length === 0) return '';
+  const blocks = failing.map((r) => {
+    const title = `${r.index + 1}. [${r.kind}]${r.name ? ` ${r.name}` : ''}`;
+    if (r.status === 'error') return `${title} — could not be evaluated: ${r.error ?? r.summary}`;
+    const lines = evidenceLines(r);
+    return [`${title} — FAILED: ${r.summary}`, ...lines.map((l) => indent(l))].join('\n');
+  });
+  const n = failing.length;
+  return [
+    `${n} acceptance check${n === 1 ? '' : 's'} still fail${n === 1 ? 's' : ''} (judged from the workspace, not from your reply):`,
+    ...blocks,
+  ].join('\n');
+}

@@ -1,0 +1,356 @@
+import { performance } from 'node:perf_hooks';
+import {
+  CHECK_LIMITS,
+  Check,
+  CheckContext,
+  CheckEvidence,
+  CheckResult,
+  CheckStatus,
+  ChecksEvaluation,
+  ChecksHost,
+  CommandCheck,
+  FileContainsCheck,
+  FileNotContainsCheck,
+  GitChangedCheck,
+  JsonSchemaCheck,
+} from './check.types';
+import { JsonSchemaError, validateJsonSchema } from './json-schema';
+import { parsePlan } from './plan';
+import { EXCERPT_CHARS, OUTPUT_TAIL_BYTES, excerpt, firstMatch, lineAt, patternRegExp, tailBytes } from './text';
+import { resolveWorkspacePath } from './workspace-path';
+
+const DEFAULT_PATTERN_TIMEOUT_MS = 1000;
+const MAX_LISTED = 50;
+const MAX_OPEN_ITEMS = 20;
+
+/** What a single evaluator decides (the wrapper adds kind, name, index and duration). */
+interface Verdict {
+  status: CheckStatus;
+  summary: string;
+  evidence: CheckEvidence;
+  error?: string;
+}
+
+/** A check that could not be evaluated for a reason found before touching the host. */
+class CheckSetupError extends Error {
+  override name = 'CheckSetupError';
+}
+
+const pass = (summary: string, evidence: CheckEvidence): Verdict => ({ status: 'pass', summary, evidence });
+const fail = (summary: string, evidence: CheckEvidence): Verdict => ({ status: 'fail', summary, evidence });
+
+interface Runtime {
+  ctx: CheckContext;
+  workspace: string;
+  patternTimeoutMs: number;
+  session: () => Promise<string>;
+}
+
+type Read =
+  | { exists: false }
+  | { exists: true; entryType: 'directory' }
+  | { exists: true; entryType: 'file'; text: string; binary: boolean };
+
+/** Reads a workspace file the honest way: `stat` first (a missing file reads as ""), then the content. */
+async function readWorkspaceFile(host: ChecksHost, relative: string): Promise<Read> {
+  const entry = await host.stat(relative);
+  if (!entry) return { exists: false };
+  if (entry.type === 'directory') return { exists: true, entryType: 'directory' };
+  const content = await host.readFile(relative);
+  const binary = content.type === 'binary';
+  const text =
+    binary && content.encoding === 'base64' ? Buffer.from(content.content, 'base64').toString('utf8') : content.content;
+  return { exists: true, entryType: 'file', text, binary };
+}
+
+/** The common start of file-based verdicts: missing and directory are failures with evidence. */
+async function readOrFail(
+  rt: Runtime,
+  path: string,
+): Promise<{ read: Extract<Read, { entryType: 'file' }>; evidence: CheckEvidence } | { verdict: Verdict }> {
+  const { relative } = resolveWorkspacePath(rt.workspace, path);
+  const read = await readWorkspaceFile(rt.ctx.host, relative);
+  if (!read.exists) return { verdict: fail(`${relative} does not exist`, { path: relative, exists: false }) };
+  if (read.entryType === 'directory') {
+    return {
+      verdict: fail(`${relative} is a directory, not a file`, { path: relative, exists: true, entryType: 'directory' }),
+    };
+  }
+  return {
+    read,
+    evidence: {
+      path: relative,
+      exists: true,
+      entryType: 'file',
+      chars: read.text.length,
+      ...(read.binary ? { binary: true } : {}),
+    },
+  };
+}
+
+async function fileExists(rt: Runtime, path: string, wanted: boolean): Promise<Verdict> {
+  const { relative } = resolveWorkspacePath(rt.workspace, path);
+  const entry = await rt.ctx.host.stat(relative);
+  const evidence: CheckEvidence = { path: relative, exists: !!entry, ...(entry ? { entryType: entry.type } : {}) };
+  const summary = entry ? `${relative} exists (${entry.type})` : `${relative} does not exist`;
+  return !!entry === wanted ? pass(summary, evidence) : fail(summary, evidence);
+}
+
+async function filePattern(rt: Runtime, check: FileContainsCheck | FileNotContainsCheck): Promise<Verdict> {
+  let re: RegExp;
+  try {
+    re = patternRegExp(check.pattern, check.regex === true, check.flags ?? '');
+  } catch (err) {
+    throw new CheckSetupError(`invalid pattern: ${(err as Error).message}`);
+  }
+  const r = await readOrFail(rt, check.path);
+  if ('verdict' in r) return r.verdict;
+  const { read } = r;
+  const shown = check.regex
+    ? `/${excerpt(check.pattern, 200)}/${check.flags ?? ''}`
+    : JSON.stringify(excerpt(check.pattern, 200));
+  const evidence: CheckEvidence = {
+    ...r.evidence,
+    pattern: excerpt(check.pattern, 200),
+    regex: check.regex === true,
+    ...(check.flags ? { flags: check.flags } : {}),
+  };
+  const found = firstMatch(read.text, re, rt.patternTimeoutMs);
+  const path = r.evidence.path!;
+  if (found) {
+    const { lineNumber, line } = lineAt(read.text, found.index);
+    evidence.match = { lineNumber, line: excerpt(line), text: excerpt(found.text) };
+    const summary = `${path} ${check.regex ? 'matches' : 'contains'} ${shown} at line ${lineNumber}`;
+    return check.kind === 'file_contains' ? pass(summary, evidence) : fail(summary, evidence);
+  }
+  const summary = `${path} does not ${check.regex ? 'match' : 'contain'} ${shown}`;
+  if (check.kind === 'file_not_contains') return pass(summary, evidence);
+  evidence.excerpt = excerpt(read.text);
+  return fail(summary, evidence);
+}
+
+async function checklistComplete(rt: Runtime, path: string): Promise<Verdict> {
+  const r = await readOrFail(rt, path);
+  if ('verdict' in r) return r.verdict;
+  const plan = parsePlan(r.read.text);
+  const open = plan.items.filter((i) => i.state === 'open');
+  const evidence: CheckEvidence = {
+    ...r.evidence,
+    items: plan.counts,
+    percent: plan.percent,
+    ...(open.length
+      ? { openItems: open.slice(0, MAX_OPEN_ITEMS).map((i) => ({ line: i.line, text: excerpt(i.text, 200) })) }
+      : {}),
+  };
+  const { total, done, manual, blocked } = plan.counts;
+  const p = r.evidence.path!;
+  if (total === 0) {
+    evidence.excerpt = excerpt(r.read.text);
+    return fail(`${p} has no checklist items (- [ ] / - [x])`, evidence);
+  }
+  if (open.length > 0) {
+    return fail(
+      `${p} has ${open.length} open item(s) of ${total}; first: line ${open[0]!.line} "${excerpt(open[0]!.text, 120)}"`,
+      evidence,
+    );
+  }
+  return pass(`${p}: all ${total} item(s) closed (${done} done, ${manual} manual, ${blocked} blocked)`, evidence);
+}
+
+async function planCompleteTag(rt: Runtime, path: string): Promise<Verdict> {
+  const r = await readOrFail(rt, path);
+  if ('verdict' in r) return r.verdict;
+  const plan = parsePlan(r.read.text);
+  const evidence: CheckEvidence = { ...r.evidence, items: plan.counts, percent: plan.percent };
+  const p = r.evidence.path!;
+  if (plan.tag) {
+    evidence.tag = { line: plan.tag.line, summary: excerpt(plan.tag.summary) };
+    return pass(`${p} has <plan-complete> at line ${plan.tag.line}`, evidence);
+  }
+  evidence.excerpt = excerpt(r.read.text.slice(-EXCERPT_CHARS));
+  return fail(`${p} has no line starting with <plan-complete>`, evidence);
+}
+
+async function gitChanged(rt: Runtime, check: GitChangedCheck): Promise<Verdict> {
+  const scopes = (check.paths ?? []).map((p) => resolveWorkspacePath(rt.workspace, p, { allowRoot: true }).relative);
+  const files = await rt.ctx.host.vcsStatus();
+  const evidence: CheckEvidence = {
+    changedCount: files.length,
+    changedFiles: files.slice(0, MAX_LISTED).map((f) => ({ file: f.file, status: f.status })),
+  };
+  if (scopes.length === 0) {
+    return files.length > 0
+      ? pass(`the working tree has ${files.length} changed file(s)`, evidence)
+      : fail('the working tree has no changes (or the workspace is not a git repository)', evidence);
+  }
+  evidence.paths = scopes;
+  const under = (file: string) =>
+    scopes.some((s) => s === '.' || file === s || file.startsWith(`${s}/`) || file.replace(/\/+$/, '') === s);
+  const matched = files.filter((f) => under(f.file)).map((f) => f.file);
+  evidence.matchedFiles = matched.slice(0, MAX_LISTED);
+  const where = scopes.join(', ');
+  return matched.length > 0
+    ? pass(`${matched.length} changed file(s) under ${where}`, evidence)
+    : fail(`no changes under ${where} (${files.length} changed file(s) elsewhere)`, evidence);
+}
+
+async function command(rt: Runtime, check: CommandCheck): Promise<Verdict> {
+  if (rt.ctx.allowCommands === false) throw new CheckSetupError('command checks are not allowed for this team');
+  const timeoutSeconds = check.timeoutSeconds ?? CHECK_LIMITS.defaultTimeoutSeconds;
+  if (!(timeoutSeconds > 0)) throw new CheckSetupError('timeoutSeconds must be positive');
+  if (typeof check.command !== 'string' || check.command.trim() === '') throw new CheckSetupError('empty command');
+  const sessionId = await rt.session();
+  const r = await rt.ctx.host.runCommand(sessionId, check.command, {
+    timeoutMs: Math.round(timeoutSeconds * 1000),
+    ...(rt.ctx.commandAgent ? { agent: rt.ctx.commandAgent } : {}),
+    ...(rt.ctx.commandModel ? { model: rt.ctx.commandModel } : {}),
+  });
+  const evidence: CheckEvidence = {
+    command: excerpt(check.command),
+    timeoutSeconds,
+    exitCode: r.exitCode,
+    timedOut: r.timedOut,
+    outputTail: tailBytes(r.output, OUTPUT_TAIL_BYTES),
+    outputBytes: Buffer.byteLength(r.output, 'utf8'),
+    ...(r.note ? { note: excerpt(r.note, 300) } : {}),
+  };
+  const shown = excerpt(check.command.split('\n')[0]!, 120);
+  if (r.timedOut) return fail(`\`${shown}\` did not finish within ${timeoutSeconds} s`, evidence);
+  if (r.exitCode === 0) return pass(`\`${shown}\` exited 0`, evidence);
+  if (r.exitCode === null) return fail(`\`${shown}\` was cut short (no exit code)`, evidence);
+  return fail(`\`${shown}\` exited ${r.exitCode}`, evidence);
+}
+
+async function jsonSchema(rt: Runtime, check: JsonSchemaCheck): Promise<Verdict> {
+  const r = await readOrFail(rt, check.path);
+  if ('verdict' in r) return r.verdict;
+  const p = r.evidence.path!;
+  let value: unknown;
+  try {
+    value = JSON.parse(r.read.text);
+  } catch (err) {
+    return fail(`${p} is not valid JSON`, {
+      ...r.evidence,
+      parseError: excerpt((err as Error).message, 300),
+      excerpt: excerpt(r.read.text),
+    });
+  }
+  let outcome;
+  try {
+    outcome = validateJsonSchema(check.schema, value, rt.patternTimeoutMs);
+  } catch (err) {
+    if (err instanceof JsonSchemaError) throw new CheckSetupError(err.message);
+    throw err;
+  }
+  if (outcome.valid) return pass(`${p} validates against the schema`, r.evidence);
+  return fail(`${p} does not validate: ${excerpt(outcome.errorsText, 300)}`, {
+    ...r.evidence,
+    schemaErrors: outcome.errors,
+    schemaErrorsText: outcome.errorsText,
+    excerpt: excerpt(r.read.text),
+  });
+}
+
+function dispatch(rt: Runtime, check: Check): Promise<Verdict> {
+  switch (check.kind) {
+    case 'file_exists':
+      return fileExists(rt, check.path, true);
+    case 'file_absent':
+      return fileExists(rt, check.path, false);
+    case 'file_contains':
+    case 'file_not_contains':
+      return filePattern(rt, check);
+    case 'checklist_complete':
+      return checklistComplete(rt, check.path);
+    case 'plan_complete_tag':
+      return planCompleteTag(rt, check.path);
+    case 'git_changed':
+      return gitChanged(rt, check);
+    case 'command':
+      return command(rt, check);
+    case 'json_schema':
+      return jsonSchema(rt, check);
+    default: {
+      const kind = (check as { kind?: unknown }).kind;
+      throw new CheckSetupError(`unknown check kind ${JSON.stringify(kind)}`);
+    }
+  }
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof Error) {
+    const prefix = err.name && err.name !== 'Error' ? `${err.name}: ` : '';
+    return excerpt(`${prefix}${err.message}`, 500);
+  }
+  return excerpt(String(err), 500);
+}
+
+function runtime(ctx: CheckContext): Runtime {
+  let session: Promise<string> | undefined;
+  return {
+    ctx,
+    workspace: ctx.host.directory ?? '',
+    patternTimeoutMs: ctx.patternTimeoutMs ?? DEFAULT_PATTERN_TIMEOUT_MS,
+    session: () => {
+      if (!ctx.session) return Promise.reject(new CheckSetupError('no session to run the command in'));
+      session ??= ctx.session();
+      return session;
+    },
+  };
+}
+
+async function evaluateWith(rt: Runtime, check: Check, index: number): Promise<CheckResult> {
+  const started = performance.now();
+  let verdict: Verdict;
+  try {
+    if (!rt.workspace.startsWith('/')) throw new CheckSetupError('the host client has no absolute workspace directory');
+    verdict = await dispatch(rt, check);
+  } catch (err) {
+    const error = errorMessage(err);
+    verdict = { status: 'error', summary: `could not be evaluated: ${error}`, evidence: {}, error };
+  }
+  return {
+    index,
+    kind: check.kind,
+    ...(check.name !== undefined ? { name: check.name } : {}),
+    status: verdict.status,
+    passed: verdict.status === 'pass',
+    summary: verdict.summary,
+    evidence: verdict.evidence,
+    ...(verdict.error !== undefined ? { error: verdict.error } : {}),
+    durationMs: Math.round((performance.now() - started) * 10) / 10,
+  };
+}
+
+/**
+ * Evaluates one check against the workspace (`ctx.host.directory`). Never throws: a check that
+ * cannot be evaluated (host unreachable, path outside the workspace, invalid schema, commands not
+ * allowed …) is `status: 'error'` with `error`, distinct from a real `fail`.
+ */
+export async function evaluateCheck(ctx: CheckContext, check: Check, index = 0): Promise<CheckResult> {
+  return evaluateWith(runtime(ctx), check, index);
+}
+
+/** Evaluates every check, one after another (all of them, whatever fails); `ctx.session` is called at most once. */
+export async function evaluateChecks(ctx: CheckContext, checks: readonly Check[]): Promise<ChecksEvaluation> {
+  const startedAt = new Date().toISOString();
+  const started = performance.now();
+  const rt = runtime(ctx);
+  const results: CheckResult[] = [];
+  for (let i = 0; i < checks.length; i++) results.push(await evaluateWith(rt, checks[i]!, i));
+  const counts = {
+    total: results.length,
+    passed: results.filter((r) => r.status === 'pass').length,
+    failed: results.filter((r) => r.status === 'fail').length,
+    errored: results.filter((r) => r.status === 'error').length,
+  };
+  const allPassed = counts.passed === counts.total;
+  return {
+    results,
+    allPassed,
+    status: allPassed ? 'pass' : counts.errored > 0 ? 'error' : 'fail',
+    counts,
+    startedAt,
+    durationMs: Math.round(performance.now() - started),
+  };
+}

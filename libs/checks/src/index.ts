@@ -1,0 +1,62 @@
+export { CHECK_KINDS, CHECK_LIMITS } from './check.types';
+export type {
+  Check,
+  CheckContext,
+  CheckEvidence,
+  CheckKind,
+  CheckMatch,
+  CheckOfKind,
+  CheckResult,
+  CheckStatus,
+  ChecklistCompleteCheck,
+  ChecklistItemExcerpt,
+  ChecksEvaluation,
+  ChecksHost,
+  CommandCheck,
+  FileAbsentCheck,
+  FileContainsCheck,
+  FileExistsCheck,
+  FileNotContainsCheck,
+  GitChangedCheck,
+  JsonSchemaCheck,
+  PlanCompleteTagCheck,
+  SchemaErrorExcerpt,
+} from './check.types';
+export { evaluateCheck, evaluateChecks } from './evaluate';
+export { describeCheck, describeChecks, describeFailures } from './describe';
+export { WorkspacePathError, resolveWorkspacePath, workspacePathProblem } from './workspace-path';
+export type { ResolvedWorkspacePath, WorkspacePathOptions } from './workspace-path';
+export { claimsComplete, itemsClosed, parsePlan, planProgress } from './plan';
+export type {
+  ParsedPlan,
+  PlanCompleteReason,
+  PlanCounts,
+  PlanItem,
+  PlanItemState,
+  PlanIterationRecord,
+  PlanProgress,
+} from './plan';
+export { JsonSchemaError, compileJsonSchema, validateJsonSchema } from './json-schema';
+export type { JsonSchemaOutcome } from './json-schema';
+export { PatternTimeoutError, OUTPUT_TAIL_BYTES, EXCERPT_CHARS } from './text';
+export {
+  ApiCheckListProperty,
+  CHECK_DTO_BY_KIND,
+  CHECK_DTO_CLASSES,
+  ChecklistCompleteCheckDto,
+  CommandCheckDto,
+  FileAbsentCheckDto,
+  FileContainsCheckDto,
+  FileExistsCheckDto,
+  FileNotContainsCheckDto,
+  GitChangedCheckDto,
+  IsCheck,
+  IsCheckList,
+  IsWorkspacePath,
+  JsonSchemaCheckDto,
+  PlanCompleteTagCheckDto,
+  checkSchemaObject,
+  validateCheck,
+  validateCheckList,
+} from './dto/check.dto';
+export type { CheckValidation, CheckValidationOptions, IsCheckListOptions } from './dto/check.dto';

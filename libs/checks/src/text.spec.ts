@@ -1,0 +1,51 @@
+import { PatternTimeoutError, excerpt, firstMatch, lineAt, patternRegExp, runGuarded, tailBytes } from './text';
+
+describe('text helpers', () => {
+  it('excerpt keeps the head and marks a cut', () => {
+    expect(excerpt('short', 10)).toBe('short');
+    expect(excerpt('0123456789abc', 10)).toBe('012345678…');
+    expect(excerpt('0123456789abc', 10)).toHaveLength(10);
+  });
+
+  it('tailBytes keeps the last bytes without splitting a character', () => {
+    expect(tailBytes('abc', 10)).toBe('abc');
+    expect(tailBytes('abcdef', 3)).toBe('def');
+    const s = `x${'é'.repeat(10)}`; // é is 2 bytes
+    const t = tailBytes(s, 5);
+    expect(t).toBe('éé');
+    expect(Buffer.byteLength(t)).toBeLessThanOrEqual(5);
+    expect(tailBytes('😀😀', 5)).toBe('😀'); // 4-byte characters
+  });
+
+  it('lineAt gives 1-based line numbers and the whole line', () => {
+    const text = 'one\r\ntwo words\nthree';
+    expect(lineAt(text, 0)).toEqual({ lineNumber: 1, line: 'one' });
+    expect(lineAt(text, text.indexOf('words'))).toEqual({ lineNumber: 2, line: 'two words' });
+    expect(lineAt(text, text.length - 1)).toEqual({ lineNumber: 3, line: 'three' });
+  });
+
+  it('literal patterns are escaped, also with the u flag', () => {
+    for (const flags of ['', 'u', 'iu']) {
+      const re = patternRegExp('a.b*(c)[d]{1}|/\\^$?+', false, flags);
+      expect(re.test('x a.b*(c)[d]{1}|/\\^$?+ y')).toBe(true);
+      expect(re.test('aXb')).toBe(false);
+    }
+    expect(() => patternRegExp('x', false, 'g')).toThrow(SyntaxError);
+    expect(() => patternRegExp('(', true)).toThrow(SyntaxError);
+  });
+
+  it('runGuarded stops runaway regular expressions and leaves the realm usable', () => {
+    expect(() => firstMatch(`${'a'.repeat(40)}!`, /^(a+)+$/, 50)).toThrow(PatternTimeoutError);
+    expect(firstMatch('hello world', /wor/, 50)).toEqual({ index: 6, text: 'wor' });
+    expect(runGuarded(() => 41 + 1, 50, 'adding')).toBe(42);
+    expect(() =>
+      runGuarded(
+        () => {
+          throw new RangeError('boom');
+        },
+        50,
+        'x',
+      ),
+    ).toThrow(RangeError);
+  });
+});

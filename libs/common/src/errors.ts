@@ -1,0 +1,66 @@
+/**
+ * Domain errors. Services throw these; one global filter (libs/platform) maps them to the single
+ * error body `{statusCode, code, message, details, requestId}`. Codes are namespaced strings
+ * (`token/not_found`) that clients may branch on; messages are for people.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly statusCode: number;
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Missing and another team's rows are the same thing: 404. */
+export class NotFoundError extends DomainError {
+  readonly statusCode = 404;
+  constructor(resource: string, id?: string) {
+    super(`${resource}/not_found`, id ? `${resource} ${id} not found` : `${resource} not found`);
+  }
+}
+
+export class ConflictError extends DomainError {
+  readonly statusCode = 409;
+}
+
+/** A transition the current state does not allow; the message names that state. */
+export class InvalidStateError extends DomainError {
+  readonly statusCode = 409;
+  constructor(resource: string, currentState: string, action: string) {
+    super(`${resource}/invalid_state`, `cannot ${action} a ${resource} that is ${currentState}`, {
+      currentState,
+    });
+  }
+}
+
+export class UnauthorizedError extends DomainError {
+  readonly statusCode = 401;
+  constructor(message = 'a valid bearer token is required', code = 'auth/unauthorized') {
+    super(code, message);
+  }
+}
+
+export class ForbiddenScopeError extends DomainError {
+  readonly statusCode = 403;
+  constructor(missing: readonly string[]) {
+    super('auth/missing_scope', `this token lacks the scope ${missing.join(', ')}`, { missing });
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly statusCode = 403;
+}
+
+/** Bad input that class-validator could not see (e.g. a cursor that does not decode). */
+export class BadRequestError extends DomainError {
+  readonly statusCode = 400;
+}
+
+/** A dependency (Postgres, Redis, an OpenCode host) is not answering. */
+export class ServiceUnavailableError extends DomainError {
+  readonly statusCode = 503;
+}

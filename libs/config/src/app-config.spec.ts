@@ -1,0 +1,347 @@
+import { randomBytes } from 'node:crypto';
+import { ConfigError, loadConfig } from './app-config';
+import { ENV_SCHEMA, WORKER_CONSUMER_NAMES } from './env-schema';
+
+const KEY = randomBytes(32).toString('base64');
+
+/** The smallest valid environment: only the one required variable. */
+const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({ HEDDLE_ENCRYPTION_KEY: KEY, ...extra });
+
+/** Runs loadConfig and returns the ConfigError it throws (fails the test when it does not throw). */
+function configError(values: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(values);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(values)}`);
+}
+
+describe('loadConfig', () => {
+  describe('defaults', () => {
+    it('refuses an empty environment, naming only the required HEDDLE_ENCRYPTION_KEY', () => {
+      const err = configError({});
+
+      expect(err.problems).toHaveLength(1);
+      expect(err.problems[0]).toMatch(/^HEDDLE_ENCRYPTION_KEY is required/);
+      expect(err.message).toContain('1 problem:');
+      expect(err.message).toContain('docs/configuration.md');
+    });
+
+    it('fills every other variable with its default', () => {
+      const config = loadConfig(env());
+
+      expect({ ...config, encryptionKey: undefined, outboundAllow: undefined }).toEqual({
+        databaseUrl: 'postgresql://postgres@127.0.0.1:5432/heddle',
+        redisUrl: 'redis://127.0.0.1:6379',
+        port: 8080,
+        host: '0.0.0.0',
+        workerHealthPort: 8081,
+        logLevel: 'info',
+        queuePrefix: 'heddle',
+        workerConsumers: [...WORKER_CONSUMER_NAMES],
+        encryptionKey: undefined,
+        outboundAllow: undefined,
+        publicUrl: 'http://localhost:8080',
+        bodyLimitBytes: 1048576,
+        tokenCacheMs: 1000,
+        shutdownTimeoutMs: 25000,
+        sseHeartbeatMs: 15000,
+        hostProbeIntervalMs: 30000,
+        hostProbeTimeoutMs: 5000,
+        hostDegradedLatencyMs: 2000,
+        hostOfflineAfterFailures: 3,
+        hostProbeConcurrency: 16,
+      });
+      expect(config.bootstrapToken).toBeUndefined();
+      expect(config.encryptionKey).toEqual(Buffer.from(KEY, 'base64'));
+      expect(config.outboundAllow.entries).toEqual([]);
+      expect(config.outboundAllow.hostnames).toEqual([]);
+      expect(Object.isFrozen(config)).toBe(true);
+    });
+
+    it('treats empty and blank values as unset', () => {
+      const config = loadConfig(env({ PORT: '', LOG_LEVEL: '   ', HEDDLE_BOOTSTRAP_TOKEN: '' }));
+      expect(config.port).toBe(8080);
+      expect(config.logLevel).toBe('info');
+      expect(config.bootstrapToken).toBeUndefined();
+
+      expect(configError({ HEDDLE_ENCRYPTION_KEY: '  ' }).problems).toEqual([
+        expect.stringMatching(/^HEDDLE_ENCRYPTION_KEY is required/),
+      ]);
+    });
+
+    it('trims surrounding whitespace before parsing', () => {
+      expect(loadConfig(env({ PORT: ' 9000 ', LOG_LEVEL: 'debug\n' }))).toMatchObject({
+        port: 9000,
+        logLevel: 'debug',
+      });
+    });
+
+    it('accepts good values of every validated variable', () => {
+      const token = `hdl_abcd1234_${'x_Y-9'.repeat(8)}`;
+      const config = loadConfig(
+        env({
+          DATABASE_URL: 'postgres://u:p@db:5432/h',
+          REDIS_URL: 'rediss://cache:6380',
+          PORT: '1',
+          WORKER_HEALTH_PORT: '65535',
+          LOG_LEVEL: 'silent',
+          QUEUE_PREFIX: 'a_B-1',
+          WORKER_CONSUMERS: 'maintenance',
+          HEDDLE_BOOTSTRAP_TOKEN: token,
+          HEDDLE_PUBLIC_URL: 'https://heddle.example.com/base',
+          HTTP_BODY_LIMIT_BYTES: '1024',
+          TOKEN_CACHE_MS: '0',
+          SHUTDOWN_TIMEOUT_MS: '600000',
+        }),
+      );
+      expect(config).toMatchObject({
+        databaseUrl: 'postgres://u:p@db:5432/h',
+        redisUrl: 'rediss://cache:6380',
+        port: 1,
+        workerHealthPort: 65535,
+        logLevel: 'silent',
+        queuePrefix: 'a_B-1',
+        workerConsumers: ['maintenance'],
+        bootstrapToken: token,
+        publicUrl: 'https://heddle.example.com/base',
+        bodyLimitBytes: 1024,
+        tokenCacheMs: 0,
+        shutdownTimeoutMs: 600000,
+      });
+    });
+  });
+
+  describe('bad values', () => {
+    // One bad value per validated variable, with the part of the message that explains it.
+    // HOST is free text (any address or name the OS accepts), so it has no bad value.
+    const cases: Array<[name: string, value: string, reason: RegExp]> = [
+      ['DATABASE_URL', 'not a url', /is not a URL/],
+      ['DATABASE_URL', 'mysql://db/heddle', /must use postgresql: or postgres: \(got mysql:\)/],
+      ['REDIS_URL', 'localhost:6379', /must use redis: or rediss:/],
+      ['REDIS_URL', '::nonsense', /is not a URL/],
+      ['PORT', 'eighty', /must be a whole number \(got "eighty"\)/],
+      ['PORT', '0', /must be between 1 and 65535 \(got 0\)/],
+      ['PORT', '65536', /must be between 1 and 65535/],
+      ['PORT', '-1', /must be a whole number/],
+      ['PORT', '80.5', /must be a whole number/],
+      ['WORKER_HEALTH_PORT', '70000', /must be between 1 and 65535/],
+      ['LOG_LEVEL', 'verbose', /must be one of fatal, error, warn, info, debug, trace, silent \(got "verbose"\)/],
+      ['QUEUE_PREFIX', 'has space', /must be 1-64 letters, digits, _ or -/],
+      ['HOST_PROBE_INTERVAL_MS', '999', /must be between 1000 and 3600000/],
+      ['HOST_PROBE_TIMEOUT_MS', 'soon', /must be a whole number/],
+      ['HOST_DEGRADED_LATENCY_MS', '0', /must be between 1 and 60000/],
+      ['HOST_OFFLINE_AFTER_FAILURES', '101', /must be between 1 and 100/],
+      ['HOST_PROBE_CONCURRENCY', '0', /must be between 1 and 1000/],
+      ['QUEUE_PREFIX', 'x'.repeat(65), /must be 1-64/],
+      ['WORKER_CONSUMERS', 'nope', /unknown consumer\(s\) nope/],
+      ['HEDDLE_BOOTSTRAP_TOKEN', 'hdl_short_secret', /must look like hdl_/],
+      ['HEDDLE_ENCRYPTION_KEY', randomBytes(16).toString('base64'), /must be 32 random bytes in base64/],
+      ['HEDDLE_ENCRYPTION_KEY', `${KEY.slice(0, -4)}!!!!`, /must be 32 random bytes in base64/],
+      ['HEDDLE_OUTBOUND_ALLOW', '10.0.0.0/33', /neither CIDR, IP nor hostname: 10\.0\.0\.0\/33/],
+      ['HEDDLE_PUBLIC_URL', 'ftp://files.example.com', /must use http: or https: \(got ftp:\)/],
+      ['HEDDLE_PUBLIC_URL', 'heddle.example.com', /is not a URL/],
+      ['HTTP_BODY_LIMIT_BYTES', '1023', /must be between 1024 and 104857600/],
+      ['TOKEN_CACHE_MS', '1001', /must be between 0 and 1000/],
+      ['SHUTDOWN_TIMEOUT_MS', '1e3', /must be a whole number/],
+      ['SSE_HEARTBEAT_MS', '9', /must be between 10 and 300000/],
+    ];
+
+    it.each(cases)('reports %s=%j', (name, value, reason) => {
+      const base = name === 'HEDDLE_ENCRYPTION_KEY' ? {} : env();
+      const err = configError({ ...base, [name]: value });
+
+      expect(err.problems).toHaveLength(1);
+      expect(err.problems[0]!.startsWith(`${name} `)).toBe(true);
+      expect(err.problems[0]).toMatch(reason);
+      expect(err.message).toContain(err.problems[0]);
+    });
+
+    it('covers every validated variable of the schema', () => {
+      const covered = new Set(cases.map(([name]) => name));
+      const validated = Object.values(ENV_SCHEMA)
+        .map((spec) => spec.name)
+        .filter((name) => name !== 'HOST');
+      expect(validated.filter((name) => !covered.has(name))).toEqual([]);
+    });
+
+    it('reports several problems together in one message naming each variable', () => {
+      const err = configError({
+        DATABASE_URL: 'mysql://db',
+        PORT: 'abc',
+        LOG_LEVEL: 'loud',
+        WORKER_CONSUMERS: 'bogus',
+        TOKEN_CACHE_MS: '5000',
+        // HEDDLE_ENCRYPTION_KEY missing
+      });
+
+      expect(err.problems).toHaveLength(6);
+      for (const name of [
+        'DATABASE_URL',
+        'PORT',
+        'LOG_LEVEL',
+        'WORKER_CONSUMERS',
+        'TOKEN_CACHE_MS',
+        'HEDDLE_ENCRYPTION_KEY',
+      ]) {
+        expect(err.message).toContain(`  - ${name} `);
+      }
+      expect(err.message).toMatch(/^Heddle cannot start: the configuration has 6 problems:\n/);
+      expect(err.message.split('\n').filter((line) => line.startsWith('  - '))).toHaveLength(6);
+    });
+
+    it('reports every variable at once when all of them are wrong', () => {
+      const firstCasePerVariable = new Map<string, string>();
+      for (const [name, value] of cases) if (!firstCasePerVariable.has(name)) firstCasePerVariable.set(name, value);
+
+      const err = configError(Object.fromEntries(firstCasePerVariable));
+
+      expect(err.problems).toHaveLength(firstCasePerVariable.size);
+      for (const name of firstCasePerVariable.keys()) expect(err.message).toContain(`  - ${name} `);
+    });
+  });
+
+  describe('secrets', () => {
+    const SENTINEL = 'Sup3rS3cretVALUE';
+    const badSecrets: Record<string, string> = {
+      DATABASE_URL: `mysql://admin:${SENTINEL}@db/heddle`,
+      REDIS_URL: `http://:${SENTINEL}@cache:6379`,
+      HEDDLE_BOOTSTRAP_TOKEN: `hdl_ABCDEFGH_${SENTINEL}`,
+      HEDDLE_ENCRYPTION_KEY: `${SENTINEL}==`,
+    };
+
+    it('has a bad value below for each variable marked secret', () => {
+      const secretNames = Object.values(ENV_SCHEMA)
+        .filter((spec) => 'secret' in spec && spec.secret)
+        .map((spec) => spec.name)
+        .sort();
+      expect(Object.keys(badSecrets).sort()).toEqual(secretNames);
+    });
+
+    it.each(Object.entries(badSecrets))('never echoes a bad %s', (name, value) => {
+      const err = configError({ ...env(), [name]: value });
+
+      expect(err.problems).toEqual([expect.stringMatching(new RegExp(`^${name} `))]);
+      expect(err.message).not.toContain(SENTINEL);
+      expect(JSON.stringify(err.problems)).not.toContain(SENTINEL);
+    });
+
+    it('never echoes a bootstrap token that is almost right', () => {
+      const almost = `hdl_abcd1234_${'s'.repeat(20)}${SENTINEL}+`;
+      const err = configError(env({ HEDDLE_BOOTSTRAP_TOKEN: almost }));
+      expect(err.message).not.toContain(SENTINEL);
+      expect(err.message).not.toContain('abcd1234');
+    });
+  });
+
+  describe('WORKER_CONSUMERS', () => {
+    it('lists the known names when a name is unknown', () => {
+      const err = configError(env({ WORKER_CONSUMERS: 'maintenance, outbox, harness' }));
+
+      expect(err.problems).toHaveLength(1);
+      expect(err.problems[0]).toContain('unknown consumer(s) outbox, harness');
+      expect(err.problems[0]).toContain(`known: ${WORKER_CONSUMER_NAMES.join(', ')} (or "all")`);
+    });
+
+    it('expands `all` to every consumer', () => {
+      expect(loadConfig(env({ WORKER_CONSUMERS: 'all' })).workerConsumers).toEqual([...WORKER_CONSUMER_NAMES]);
+      expect(loadConfig(env({ WORKER_CONSUMERS: ' , ' })).workerConsumers).toEqual([...WORKER_CONSUMER_NAMES]);
+    });
+
+    it('keeps a list without duplicates', () => {
+      expect(loadConfig(env({ WORKER_CONSUMERS: 'maintenance, maintenance,' })).workerConsumers).toEqual([
+        'maintenance',
+      ]);
+    });
+
+    it('does not treat `all` inside a list as a wildcard', () => {
+      expect(configError(env({ WORKER_CONSUMERS: 'all,maintenance' })).problems[0]).toContain(
+        'unknown consumer(s) all',
+      );
+    });
+  });
+
+  describe('HEDDLE_OUTBOUND_ALLOW', () => {
+    it('parses CIDRs, single IPs and hostnames', () => {
+      const allow = loadConfig(
+        env({
+          HEDDLE_OUTBOUND_ALLOW: '10.0.0.0/8, 192.168.1.5 ,::1,fd00::/8,*.Example.internal,opencode-1, host.local',
+        }),
+      ).outboundAllow;
+
+      expect(allow.entries).toEqual([
+        '10.0.0.0/8',
+        '192.168.1.5',
+        '::1',
+        'fd00::/8',
+        '*.Example.internal',
+        'opencode-1',
+        'host.local',
+      ]);
+      expect(allow.hostnames).toEqual(['*.example.internal', 'opencode-1', 'host.local']);
+      expect(allow.blockList.check('10.255.0.1', 'ipv4')).toBe(true);
+      expect(allow.blockList.check('11.0.0.1', 'ipv4')).toBe(false);
+      expect(allow.blockList.check('192.168.1.5', 'ipv4')).toBe(true);
+      expect(allow.blockList.check('192.168.1.6', 'ipv4')).toBe(false);
+      expect(allow.blockList.check('::1', 'ipv6')).toBe(true);
+      expect(allow.blockList.check('fd12::34', 'ipv6')).toBe(true);
+      expect(allow.blockList.check('fe80::1', 'ipv6')).toBe(false);
+    });
+
+    it('accepts the prefix-length edges /0 and /32, /128', () => {
+      const allow = loadConfig(env({ HEDDLE_OUTBOUND_ALLOW: '0.0.0.0/0,1.2.3.4/32,::/128' })).outboundAllow;
+      expect(allow.blockList.check('8.8.8.8', 'ipv4')).toBe(true);
+      expect(allow.entries).toHaveLength(3);
+    });
+
+    it.each([
+      '10.0.0.0/33',
+      '::/129',
+      '10.0.0.0/x',
+      '10.0.0.0/',
+      '10.0.0.0/-1',
+      '10.0.0.0/8/9',
+      '10.0.0.256',
+      '999.1.1.1/8',
+      '010.0.0.1',
+      'example.com/24',
+      'exa mple.com',
+      'https://example.com',
+      'example.com:443',
+      '*',
+      '*.',
+      'foo_bar.com',
+      '-bad.example.com',
+      'bad-.example.com',
+      'a..b',
+    ])('rejects %j', (entry) => {
+      const err = configError(env({ HEDDLE_OUTBOUND_ALLOW: `10.0.0.0/8,${entry},example.com` }));
+
+      expect(err.problems).toHaveLength(1);
+      expect(err.problems[0]).toBe(
+        `HEDDLE_OUTBOUND_ALLOW has entries that are neither CIDR, IP nor hostname: ${entry}`,
+      );
+    });
+
+    it('names every rejected entry in one problem', () => {
+      const err = configError(env({ HEDDLE_OUTBOUND_ALLOW: 'ok.example, 1.2.3.4/40, bad host, fd00::/8' }));
+      expect(err.problems).toEqual([
+        'HEDDLE_OUTBOUND_ALLOW has entries that are neither CIDR, IP nor hostname: 1.2.3.4/40, bad host',
+      ]);
+    });
+  });
+
+  describe('HEDDLE_PUBLIC_URL', () => {
+    it('defaults to localhost on PORT', () => {
+      expect(loadConfig(env({ PORT: '9123' })).publicUrl).toBe('http://localhost:9123');
+    });
+
+    it('wins over the default when set', () => {
+      expect(loadConfig(env({ PORT: '9123', HEDDLE_PUBLIC_URL: 'https://heddle.example.com' })).publicUrl).toBe(
+        'https://heddle.example.com',
+      );
+    });
+  });
+});

@@ -1,0 +1,287 @@
+import { BlockList, isIP } from 'node:net';
+
+/**
+ * The one description of every environment variable Heddle reads. `loadConfig` validates against
+ * it and `docs/configuration.md` is generated from it (`npm run config:docs`; a test keeps the two
+ * in step), so code, docs and deployment cannot drift.
+ */
+export interface EnvVar<T> {
+  name: string;
+  description: string;
+  /** Shown in docs; `undefined` means required or optional-without-default (see `required`). */
+  default?: string;
+  required?: boolean;
+  /** Never echoed back in error messages or docs examples. */
+  secret?: boolean;
+  parse(raw: string): T;
+}
+
+/** Thrown by parsers; the message is completed with the variable's name by loadConfig. */
+export class EnvValueError extends Error {}
+
+export const WORKER_CONSUMER_NAMES = ['maintenance', 'host-health'] as const;
+export type WorkerConsumerName = (typeof WORKER_CONSUMER_NAMES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const API_TOKEN_PATTERN = /^hdl_[a-z0-9]{8}_[A-Za-z0-9_-]{32,128}$/;
+
+function url(protocols: string[]) {
+  return (raw: string): string => {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new EnvValueError(`is not a URL (expected e.g. ${protocols[0]}//host:port/...)`);
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      throw new EnvValueError(`must use ${protocols.join(' or ')} (got ${parsed.protocol})`);
+    }
+    return raw;
+  };
+}
+
+function integer(min: number, max: number) {
+  return (raw: string): number => {
+    if (!/^\d+$/.test(raw.trim())) throw new EnvValueError(`must be a whole number (got "${raw}")`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new EnvValueError(`must be between ${min} and ${max} (got ${n})`);
+    return n;
+  };
+}
+
+function oneOf<T extends string>(values: readonly T[]) {
+  return (raw: string): T => {
+    if (!(values as readonly string[]).includes(raw)) {
+      throw new EnvValueError(`must be one of ${values.join(', ')} (got "${raw}")`);
+    }
+    return raw as T;
+  };
+}
+
+function consumers(raw: string): WorkerConsumerName[] {
+  const names = raw
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  if (names.length === 0 || (names.length === 1 && names[0] === 'all')) return [...WORKER_CONSUMER_NAMES];
+  const unknown = names.filter((n) => !(WORKER_CONSUMER_NAMES as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    throw new EnvValueError(
+      `names unknown consumer(s) ${unknown.join(', ')}; known: ${WORKER_CONSUMER_NAMES.join(', ')} (or "all")`,
+    );
+  }
+  return [...new Set(names)] as WorkerConsumerName[];
+}
+
+function encryptionKey(raw: string): Buffer {
+  const key = Buffer.from(raw, 'base64');
+  if (key.length !== 32 || key.toString('base64').replace(/=+$/, '') !== raw.trim().replace(/=+$/, '')) {
+    throw new EnvValueError(
+      'must be 32 random bytes in base64 (e.g. `node -e "console.log(crypto.randomBytes(32).toString(\'base64\'))"`)',
+    );
+  }
+  return key;
+}
+
+function bootstrapToken(raw: string): string {
+  if (!API_TOKEN_PATTERN.test(raw)) {
+    throw new EnvValueError(
+      'must look like hdl_<8 lowercase letters or digits>_<32-128 characters of A-Z a-z 0-9 _ ->',
+    );
+  }
+  return raw;
+}
+
+/** One outbound-allow entry: a CIDR, a single IP, or a hostname (optionally `*.` wildcard). */
+export interface OutboundAllow {
+  blockList: BlockList;
+  hostnames: string[];
+  entries: string[];
+}
+
+function outboundAllow(raw: string): OutboundAllow {
+  const result: OutboundAllow = { blockList: new BlockList(), hostnames: [], entries: [] };
+  const bad: string[] = [];
+  for (const entry of raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const [address, bits, ...extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    if (family && extra.length > 0) {
+      bad.push(entry); // `10.0.0.0/8/9`
+      continue;
+    }
+    if (family) {
+      const type = family === 4 ? 'ipv4' : 'ipv6';
+      if (bits === undefined) {
+        result.blockList.addAddress(address!, type);
+      } else {
+        const prefix = Number(bits);
+        if (!/^\d+$/.test(bits) || prefix > (family === 4 ? 32 : 128)) {
+          bad.push(entry);
+          continue;
+        }
+        result.blockList.addSubnet(address!, prefix, type);
+      }
+    } else if (
+      /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(entry) &&
+      // A numeric last label is a malformed IP (`10.0.0.256`, `010.0.0.1`), never a hostname.
+      !/(^|\.)\d+$/.test(entry)
+    ) {
+      result.hostnames.push(entry.toLowerCase());
+    } else {
+      bad.push(entry);
+      continue;
+    }
+    result.entries.push(entry);
+  }
+  if (bad.length) throw new EnvValueError(`has entries that are neither CIDR, IP nor hostname: ${bad.join(', ')}`);
+  return result;
+}
+
+export const ENV_SCHEMA = {
+  databaseUrl: {
+    name: 'DATABASE_URL',
+    description: 'Postgres connection string (the source of truth).',
+    default: 'postgresql://postgres@127.0.0.1:5432/heddle',
+    secret: true,
+    parse: url(['postgresql:', 'postgres:']),
+  },
+  redisUrl: {
+    name: 'REDIS_URL',
+    description: 'Redis connection string for queues and caches (holds no fact Postgres lacks).',
+    default: 'redis://127.0.0.1:6379',
+    secret: true,
+    parse: url(['redis:', 'rediss:']),
+  },
+  port: {
+    name: 'PORT',
+    description: 'HTTP port of the API.',
+    default: '8080',
+    parse: integer(1, 65535),
+  },
+  host: {
+    name: 'HOST',
+    description: 'Address the API listens on.',
+    default: '0.0.0.0',
+    parse: (raw: string) => raw,
+  },
+  workerHealthPort: {
+    name: 'WORKER_HEALTH_PORT',
+    description:
+      "Port of the worker-only process's `/healthz` and `/readyz` (not used by `npm start`, where the API serves them).",
+    default: '8081',
+    parse: integer(1, 65535),
+  },
+  logLevel: {
+    name: 'LOG_LEVEL',
+    description: `Log level: ${LOG_LEVELS.join(', ')}.`,
+    default: 'info',
+    parse: oneOf(LOG_LEVELS),
+  },
+  queuePrefix: {
+    name: 'QUEUE_PREFIX',
+    description: 'Prefix of every BullMQ key in Redis, so several installs (or test runs) can share one Redis.',
+    default: 'heddle',
+    parse: (raw: string) => {
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw)) throw new EnvValueError('must be 1-64 letters, digits, _ or -');
+      return raw;
+    },
+  },
+  workerConsumers: {
+    name: 'WORKER_CONSUMERS',
+    description: `Comma-separated worker consumers this process runs: ${WORKER_CONSUMER_NAMES.join(', ')}, or \`all\`. An unknown name stops the start.`,
+    default: 'all',
+    parse: consumers,
+  },
+  bootstrapToken: {
+    name: 'HEDDLE_BOOTSTRAP_TOKEN',
+    description:
+      'When set and no team exists, the first start creates the first team with this value as its owner token (every scope, `platform:admin` included). Stored hashed.',
+    secret: true,
+    parse: bootstrapToken,
+  },
+  encryptionKey: {
+    name: 'HEDDLE_ENCRYPTION_KEY',
+    description:
+      'Key for secrets at rest (AES-256-GCM): 32 random bytes, base64. `npm run setup` writes one into `.env`; in production set it from a secret store.',
+    required: true,
+    secret: true,
+    parse: encryptionKey,
+  },
+  outboundAllow: {
+    name: 'HEDDLE_OUTBOUND_ALLOW',
+    description:
+      'Comma-separated CIDRs, IPs or hostnames (`*.example.internal` allowed) that outbound calls to hosts, webhooks and sinks may reach although they are private or loopback. Metadata and link-local addresses are never allowed.',
+    default: '',
+    parse: outboundAllow,
+  },
+  publicUrl: {
+    name: 'HEDDLE_PUBLIC_URL',
+    description:
+      'URL where people reach this server; used for links in notifications. Default `http://localhost:<PORT>`.',
+    parse: url(['http:', 'https:']),
+  },
+  hostProbeIntervalMs: {
+    name: 'HOST_PROBE_INTERVAL_MS',
+    description: 'How often the `host-health` consumer probes every enabled host.',
+    default: '30000',
+    parse: integer(1000, 3_600_000),
+  },
+  hostProbeTimeoutMs: {
+    name: 'HOST_PROBE_TIMEOUT_MS',
+    description: 'A probe that takes longer fails.',
+    default: '5000',
+    parse: integer(100, 60_000),
+  },
+  hostDegradedLatencyMs: {
+    name: 'HOST_DEGRADED_LATENCY_MS',
+    description: 'A host that answers slower than this is `degraded`, not `online`.',
+    default: '2000',
+    parse: integer(1, 60_000),
+  },
+  hostOfflineAfterFailures: {
+    name: 'HOST_OFFLINE_AFTER_FAILURES',
+    description:
+      'Consecutive failed probes before a host is `offline` (fewer make it `degraded`), so one lost probe does not flap it.',
+    default: '3',
+    parse: integer(1, 100),
+  },
+  hostProbeConcurrency: {
+    name: 'HOST_PROBE_CONCURRENCY',
+    description: 'Probes one worker runs at once.',
+    default: '16',
+    parse: integer(1, 1000),
+  },
+  bodyLimitBytes: {
+    name: 'HTTP_BODY_LIMIT_BYTES',
+    description: 'Largest accepted request body; larger ones answer 413.',
+    default: '1048576',
+    parse: integer(1024, 100 * 1024 * 1024),
+  },
+  tokenCacheMs: {
+    name: 'TOKEN_CACHE_MS',
+    description:
+      'How long a verified token is trusted without asking Postgres; also the longest a revocation can take to reach another replica.',
+    default: '1000',
+    parse: integer(0, 1000),
+  },
+  sseHeartbeatMs: {
+    name: 'SSE_HEARTBEAT_MS',
+    description:
+      'How often an open event stream (`GET /api/events/stream`) sends a `: heartbeat` comment, so proxies and load balancers do not close it as idle. Keep it below their idle timeout.',
+    default: '15000',
+    parse: integer(10, 300_000),
+  },
+  shutdownTimeoutMs: {
+    name: 'SHUTDOWN_TIMEOUT_MS',
+    description: 'On SIGTERM, how long to let in-flight requests and jobs finish before exiting anyway.',
+    default: '25000',
+    parse: integer(0, 600000),
+  },
+} satisfies Record<string, EnvVar<unknown>>;
+
+export type EnvSchema = typeof ENV_SCHEMA;

@@ -1,0 +1,11 @@
+export { EventsModule, EventsApiModule } from './events.module';
+export { EventsReader } from './events.reader';
+export type { EventQuery } from './events.reader';
+export { EventsWriter, toEventView } from './events.writer';
+export type { EventView, NewEvent } from './events.writer';
+export { EventsRepository } from './events.repository';
+export { EventNotifications, EVENTS_CHANNEL } from './event-notifications';
+export { EventStreamService, toSseMessage } from './event-stream.service';
+export type { EventStreamStart } from './event-stream.service';
+export type { EventStreamFilter } from './event-stream.repository';
+export { EventStreamController, StreamEventsQueryDto } from './event-stream.controller';

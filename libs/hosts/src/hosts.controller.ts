@@ -1,0 +1,79 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuthContext, CurrentAuth, IdParam, RequireScopes } from '@heddle/common';
+import {
+  CreateHostDto,
+  HostPageDto,
+  HostResponseDto,
+  ListHostsQueryDto,
+  ProbeResultDto,
+  UpdateHostDto,
+} from './dto/host.dto';
+import { HostsService } from './hosts.service';
+
+@ApiTags('hosts')
+@Controller('api/hosts')
+export class HostsController {
+  constructor(private readonly hosts: HostsService) {}
+
+  @Post()
+  @RequireScopes('hosts:write')
+  @ApiOperation({
+    summary: 'Register an OpenCode host',
+    description:
+      'The URL must be http(s) and, after DNS resolution, not private, loopback or link-local unless HEDDLE_OUTBOUND_ALLOW covers it. The host is probed right away.',
+  })
+  @ApiCreatedResponse({ type: HostResponseDto })
+  create(@CurrentAuth() auth: AuthContext, @Body() dto: CreateHostDto): Promise<HostResponseDto> {
+    return this.hosts.create(auth, dto);
+  }
+
+  @Get()
+  @RequireScopes('hosts:read')
+  @ApiOperation({ summary: "List the team's hosts" })
+  @ApiOkResponse({ type: HostPageDto })
+  list(@CurrentAuth() auth: AuthContext, @Query() query: ListHostsQueryDto): Promise<HostPageDto> {
+    return this.hosts.list(auth.teamId, query);
+  }
+
+  @Get(':id')
+  @RequireScopes('hosts:read')
+  @ApiOperation({ summary: 'Read a host and its last probe' })
+  @ApiOkResponse({ type: HostResponseDto })
+  get(@CurrentAuth() auth: AuthContext, @IdParam() id: string): Promise<HostResponseDto> {
+    return this.hosts.get(auth.teamId, id);
+  }
+
+  @Patch(':id')
+  @RequireScopes('hosts:write')
+  @ApiOperation({ summary: 'Change a host', description: '`password: null` removes the stored password.' })
+  @ApiOkResponse({ type: HostResponseDto })
+  update(
+    @CurrentAuth() auth: AuthContext,
+    @IdParam() id: string,
+    @Body() dto: UpdateHostDto,
+  ): Promise<HostResponseDto> {
+    return this.hosts.update(auth, id, dto);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequireScopes('hosts:write')
+  @ApiOperation({ summary: 'Remove a host' })
+  @ApiNoContentResponse({ description: 'Removed.' })
+  delete(@CurrentAuth() auth: AuthContext, @IdParam() id: string): Promise<void> {
+    return this.hosts.delete(auth, id);
+  }
+
+  @Post(':id/probe')
+  @HttpCode(200)
+  @RequireScopes('hosts:write')
+  @ApiOperation({
+    summary: 'Probe a host now',
+    description: 'Records the result like a scheduled probe and answers it.',
+  })
+  @ApiOkResponse({ type: ProbeResultDto })
+  probe(@CurrentAuth() auth: AuthContext, @IdParam() id: string): Promise<ProbeResultDto> {
+    return this.hosts.probeNow(auth.teamId, id);
+  }
+}

@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '@heddle/audit';
+import { EventsModule } from '@heddle/events';
+import { OutboundModule } from '@heddle/outbound';
+import { HostHealthProcessor, HostHealthSchedule } from './host-health.processor';
+import { HostProbe } from './host-probe';
+import { HostSecrets } from './host-secrets';
+import { HostSelectionService } from './host-selection.service';
+import { HostsController } from './hosts.controller';
+import { HostsRepository } from './hosts.repository';
+import { HostsService } from './hosts.service';
+import { OpencodeHostProbe } from './opencode-host-probe';
+
+/** The registry: CRUD, secrets, probing, selection. No routes, no consumers. */
+@Module({
+  imports: [AuditModule, EventsModule, OutboundModule],
+  providers: [
+    HostsRepository,
+    HostsService,
+    HostSecrets,
+    HostSelectionService,
+    { provide: HostProbe, useClass: OpencodeHostProbe },
+  ],
+  exports: [HostsService, HostSelectionService, HostSecrets, HostsRepository],
+})
+export class HostsModule {}
+
+@Module({ imports: [HostsModule], controllers: [HostsController] })
+export class HostsApiModule {}
+
+/** The `host-health` consumer. */
+@Module({ imports: [HostsModule], providers: [HostHealthProcessor, HostHealthSchedule] })
+export class HostsWorkerModule {}

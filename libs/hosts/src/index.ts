@@ -1,0 +1,11 @@
+export { HostsModule, HostsApiModule, HostsWorkerModule } from './hosts.module';
+export { HostsService } from './hosts.service';
+export { HostSelectionService } from './host-selection.service';
+export type { HostSelector, Selection } from './host-selection.service';
+export { HostSecrets } from './host-secrets';
+export { HostProbe } from './host-probe';
+export type { ProbeTarget } from './host-probe';
+export { HOST_STATUSES, nextStatus } from './host-status';
+export type { HostStatus, ProbeOutcome, HealthPolicy } from './host-status';
+export { toHostResponse } from './host-view';
+export type { HostResponseDto } from './dto/host.dto';

@@ -1,0 +1,60 @@
+import helmet from '@fastify/helmet';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { ErrorFilter } from './error.filter';
+import { MetricsService } from './metrics';
+import { buildOpenApiDocument } from './openapi';
+import { createValidationPipe } from './validation';
+
+export interface ConfigureAppOptions {
+  /** Serve Swagger UI at /docs (the API role); the worker's health server does not. */
+  swagger: boolean;
+  version: string;
+}
+
+/**
+ * Everything the HTTP shell needs besides routes, in one place so that main.ts, the OpenAPI
+ * generator and the e2e tests build exactly the same app.
+ */
+export async function configureApp(app: NestFastifyApplication, options: ConfigureAppOptions): Promise<void> {
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ErrorFilter());
+  app.enableShutdownHooks();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  // Action routes (`POST …/probe`) take no body, and many clients still send
+  // `content-type: application/json` with an empty one: treat that as no body, not a 400.
+  // Everything else keeps Fastify's own parser (prototype-poisoning protection included).
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser('application/json', { bodyLimit: fastify.initialConfig.bodyLimit }, (request, body, done) => {
+    if (body.length === 0) done(null, undefined);
+    else parseJson(request as Parameters<typeof parseJson>[0], body.toString('utf8'), done);
+  });
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  app.get(MetricsService).instrument(fastify);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        // Plain-http installs (a private network, a laptop) must still load Swagger UI's assets.
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+
+  if (options.swagger) {
+    const document = buildOpenApiDocument(app, options.version);
+    SwaggerModule.setup('docs', app, document, {
+      jsonDocumentUrl: 'docs/openapi.json',
+      swaggerOptions: { persistAuthorization: true },
+    });
+  }
+}

@@ -1,0 +1,15 @@
+export { PlatformModule } from './platform.module';
+export { configureApp } from './configure-app';
+export type { ConfigureAppOptions } from './configure-app';
+export { createHttpAdapter, requestIdFor } from './http-adapter';
+export { buildOpenApiDocument } from './openapi';
+export { ErrorResponseDto, toErrorBody } from './error-body';
+export { MetricsService } from './metrics';
+export { REDACT_PATHS } from './logging';
+export { flattenValidationErrors, createValidationPipe } from './validation';
+export { loadConfigOrExit, serve } from './process';
+export type { ServeOptions } from './process';
+export { SseModule, SseResponder, SseInterceptor, EventStream, SSE_HEADERS } from './sse';
+export type { EventStreamOptions } from './sse';
+export { SseStream, formatSseMessage, formatSseComment, SSE_HEARTBEAT, SSE_OPENING } from './sse-stream';
+export type { SseMessage, SseSource, SseStreamOptions } from './sse-stream';

@@ -1,0 +1,62 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule, getSchemaPath } from '@nestjs/swagger';
+import { ErrorResponseDto } from './error-body';
+
+const ERROR_DESCRIPTIONS: Record<string, string> = {
+  '400': 'Invalid request: malformed JSON, an unknown field, or a field that fails validation (see `details`).',
+  '401': 'Missing, unknown, expired or revoked bearer token.',
+  '403': 'The token lacks a scope this route needs (named in `message` and `details.missing`).',
+  '404': "No such object in the caller's team (another team's objects are not found either).",
+  '409': 'Conflicts with existing state (a taken name, an invalid transition).',
+  '413': 'Request body larger than the configured limit.',
+  '500': 'Unexpected server error; quote `requestId` when reporting it.',
+};
+
+const BEARER = 'bearer';
+
+/**
+ * Builds the OpenAPI document of whatever controllers the app has, and gives every operation the
+ * shared error body for the errors it can produce. Used by Swagger UI and by `npm run openapi`.
+ */
+export function buildOpenApiDocument(app: INestApplication, version: string): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Heddle API')
+    .setDescription(
+      'Dispatch coding tasks to OpenCode agents on registered hosts, watch them live, and complete them only ' +
+        'when their checks pass against the workspace.\n\nAuthenticate with `Authorization: Bearer hdl_<prefix>_<secret>`. ' +
+        'Every error answers the same body (`ErrorResponseDto`). Lists page with `limit` (≤ 100) and the opaque ' +
+        "`cursor` taken from the previous page's `nextCursor`.",
+    )
+    .setVersion(version)
+    .addServer('/', 'This server')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'hdl_<prefix>_<secret>' }, BEARER)
+    .build();
+  config.info.license = { name: 'Proprietary' };
+  const document = SwaggerModule.createDocument(app, config, {
+    extraModels: [ErrorResponseDto],
+    operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+  });
+  addStandardErrors(document);
+  return document;
+}
+
+function addStandardErrors(document: OpenAPIObject): void {
+  const errorRef = { $ref: getSchemaPath(ErrorResponseDto) };
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
+      const op = item[method];
+      if (!op) continue;
+      const secured = (op.security ?? document.security ?? []).some((s) => BEARER in s);
+      const codes = ['400', '500'];
+      if (secured) codes.push('401', '403');
+      if (path.includes('{')) codes.push('404');
+      if (method === 'post' || method === 'patch' || method === 'put') codes.push('409', '413');
+      for (const code of codes) {
+        op.responses[code] ??= {
+          description: ERROR_DESCRIPTIONS[code]!,
+          content: { 'application/json': { schema: errorRef } },
+        };
+      }
+    }
+  }
+}

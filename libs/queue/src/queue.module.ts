@@ -1,0 +1,25 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Global, Module } from '@nestjs/common';
+import { AppConfig } from '@heddle/config';
+import { DEFAULT_JOB_OPTIONS, QUEUES } from './queues';
+
+const queues = Object.values(QUEUES).map((name) =>
+  BullModule.registerQueue({ name, defaultJobOptions: DEFAULT_JOB_OPTIONS[name] }),
+);
+
+/** BullMQ on the configured Redis, and a producer for every queue. */
+@Global()
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        connection: { url: config.redisUrl },
+        prefix: config.queuePrefix,
+      }),
+    }),
+    ...queues,
+  ],
+  exports: queues,
+})
+export class QueueModule {}

@@ -1,0 +1,111 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { TASK_STATUSES, TaskStatus } from '../task-state';
+
+export class BudgetsDto {
+  @ApiProperty({ example: 10 }) maxTurns!: number;
+  @ApiProperty({ example: 2000000 }) maxTokens!: number;
+  @ApiProperty({ example: 10 }) maxCostUsd!: number;
+  @ApiProperty({ example: 3600 }) maxWallSeconds!: number;
+}
+
+export class TokenTotalsDto {
+  @ApiProperty({ example: 1000 }) input!: number;
+  @ApiProperty({ example: 70 }) output!: number;
+  @ApiProperty({ example: 50 }) reasoning!: number;
+  @ApiProperty({ example: 200 }) cacheRead!: number;
+  @ApiProperty({ example: 0 }) cacheWrite!: number;
+}
+
+export class TaskResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'add-health-endpoint' }) name!: string;
+  @ApiProperty({ enum: TASK_STATUSES, example: 'queued' }) status!: TaskStatus;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description: 'Machine-readable, e.g. budget.turns or checks.failed.',
+  })
+  reason!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: null }) reasonDetail!: string | null;
+  @ApiProperty({ example: '/srv/repos/api' }) workspace!: string;
+  @ApiProperty() goal!: string;
+  @ApiProperty({ type: [String] }) steps!: string[];
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) checks!: unknown[];
+  @ApiProperty({ enum: ['single', 'plan'] }) mode!: 'single' | 'plan';
+  @ApiProperty({ example: 'PLAN.md' }) planFile!: string;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The host it runs on, once dispatched (or the one it asked for).',
+  })
+  hostId!: string | null;
+  @ApiProperty({ type: [String] }) labels!: string[];
+  @ApiProperty({ type: String, nullable: true }) model!: string | null;
+  @ApiProperty({ type: String, nullable: true }) agent!: string | null;
+  @ApiProperty({ type: String, nullable: true }) sessionId!: string | null;
+  @ApiProperty({ type: BudgetsDto }) budgets!: BudgetsDto;
+  @ApiProperty({ example: 30 }) checkIntervalSeconds!: number;
+  @ApiProperty({ example: 0 }) currentTurn!: number;
+  @ApiProperty({ type: TokenTotalsDto }) tokens!: TokenTotalsDto;
+  @ApiProperty({ example: 0.0049 }) costUsd!: number;
+  @ApiProperty({ type: Object, nullable: true, description: 'Plan mode: done, total, percent, current item, ETA.' })
+  progress!: unknown;
+  @ApiProperty({
+    type: 'array',
+    nullable: true,
+    items: { type: 'object', additionalProperties: true },
+    description: 'Latest check results.',
+  })
+  latestChecks!: unknown[] | null;
+  @ApiProperty({ description: 'The agent said TASK COMPLETE; never completes a task by itself.' })
+  claimedComplete!: boolean;
+  @ApiProperty({
+    enum: ['checks', 'weak'],
+    description: '`weak`: no checks, so "idle without error and the tree changed".',
+  })
+  verification!: 'checks' | 'weak';
+  @ApiProperty({ type: Object, nullable: true }) result!: unknown;
+  @ApiProperty() stale!: boolean;
+  @ApiProperty() archived!: boolean;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: string;
+}
+
+export class TaskPageDto {
+  @ApiProperty({ type: [TaskResponseDto] }) items!: TaskResponseDto[];
+  @ApiProperty({ type: String, nullable: true, example: null }) nextCursor!: string | null;
+}
+
+export class TurnResponseDto {
+  @ApiProperty({ example: 1 }) number!: number;
+  @ApiProperty() sessionId!: string;
+  @ApiProperty() prompt!: string;
+  @ApiProperty({ type: TokenTotalsDto }) tokens!: TokenTotalsDto;
+  @ApiProperty() costUsd!: number;
+  @ApiProperty({ enum: ['sent', 'finished', 'failed', 'aborted'] }) outcome!: string;
+  @ApiProperty({ type: String, nullable: true }) error!: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) startedAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: string | null;
+}
+
+export class TurnPageDto {
+  @ApiProperty({ type: [TurnResponseDto] }) items!: TurnResponseDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class CheckRunResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() turnNumber!: number;
+  @ApiProperty() allPassed!: boolean;
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) results!: unknown[];
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: string;
+}
+
+export class CheckRunPageDto {
+  @ApiProperty({ type: [CheckRunResponseDto] }) items!: CheckRunResponseDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}

@@ -1,0 +1,238 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsDate,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { IsOptionalNotNull, PageQueryDto } from '@heddle/common';
+import { TASK_STATUSES, TaskStatus } from '../task-state';
+import { CHECK_EXAMPLES, CHECK_KINDS, IsCheckList } from './check-list.validator';
+
+const LABEL = /^[a-z0-9][a-z0-9._:/-]*$/;
+const MODEL = /^[^/\s]+\/\S+$/;
+
+export class BudgetsInputDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, example: 10 })
+  @IsOptionalNotNull()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  maxTurns?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000_000, example: 2000000 })
+  @IsOptionalNotNull()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  maxTokens?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 100000, example: 5 })
+  @IsOptionalNotNull()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(100000)
+  maxCostUsd?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 604800, example: 3600 })
+  @IsOptionalNotNull()
+  @IsInt()
+  @Min(1)
+  @Max(604800)
+  maxWallSeconds?: number;
+}
+
+export class CreateTaskDto {
+  @ApiProperty({ example: 'add-health-endpoint', minLength: 1, maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiProperty({ example: '/srv/repos/api', description: 'Absolute path of the workspace on the host.' })
+  @IsString()
+  @Length(1, 4096)
+  @Matches(/^\/(?!.*(^|\/)\.\.(\/|$))[^\0]*$/, { message: 'workspace must be an absolute path without ".." segments' })
+  workspace!: string;
+
+  @ApiProperty({ example: 'Add GET /health that answers {"status":"ok"} and a test for it.', maxLength: 100000 })
+  @IsString()
+  @Length(1, 100_000)
+  goal!: string;
+
+  @ApiPropertyOptional({ type: [String], example: ['write the route', 'write the test'] })
+  @IsOptionalNotNull()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @MaxLength(10_000, { each: true })
+  steps?: string[];
+
+  @ApiPropertyOptional({
+    type: 'array',
+    items: {
+      type: 'object',
+      required: ['kind'],
+      properties: { kind: { type: 'string', enum: [...CHECK_KINDS] } },
+      additionalProperties: true,
+    },
+    example: CHECK_EXAMPLES,
+    description:
+      'Acceptance checks, judged against the workspace: file_exists/file_absent {path}, file_contains/file_not_contains {path, pattern, regex?}, checklist_complete {path}, plan_complete_tag {path}, git_changed {paths?}, command {command, timeoutSeconds?}, json_schema {path, schema}. None means the weak default (idle without error and the working tree changed).',
+  })
+  @IsOptionalNotNull()
+  @IsCheckList()
+  checks?: Record<string, unknown>[];
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Run on this host (or give labels).' })
+  @IsOptionalNotNull()
+  @IsUUID()
+  hostId?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['linux'],
+    description: 'Run on an online host carrying every label.',
+  })
+  @IsOptionalNotNull()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @Matches(LABEL, { each: true, message: 'each label must be lowercase letters, digits and . _ : / -' })
+  labels?: string[];
+
+  @ApiPropertyOptional({ example: 'anthropic/claude-sonnet-4-5', description: '"provider/model"' })
+  @IsOptionalNotNull()
+  @IsString()
+  @Matches(MODEL, { message: 'model must be "provider/model"' })
+  @MaxLength(200)
+  model?: string;
+
+  @ApiPropertyOptional({ example: 'build' })
+  @IsOptionalNotNull()
+  @IsString()
+  @Length(1, 100)
+  agent?: string;
+
+  @ApiPropertyOptional({ enum: ['single', 'plan'], default: 'single' })
+  @IsOptionalNotNull()
+  @IsIn(['single', 'plan'])
+  mode?: 'single' | 'plan';
+
+  @ApiPropertyOptional({
+    example: 'PLAN.md',
+    default: 'PLAN.md',
+    description: 'Plan mode: the plan file, relative to the workspace.',
+  })
+  @IsOptionalNotNull()
+  @IsString()
+  @Length(1, 1000)
+  @Matches(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\0]+$/, { message: 'planFile must be a path inside the workspace' })
+  planFile?: string;
+
+  @ApiPropertyOptional({
+    example: 'Goal: {{GOAL}}\nChecks:\n{{CHECKS}}\n{{FAILING_CHECKS}}',
+    description: 'Placeholders: {{GOAL}}, {{STEPS}}, {{CHECKS}}, {{FAILING_CHECKS}}, {{PLAN_FILE}}, {{WORKSPACE}}.',
+  })
+  @IsOptionalNotNull()
+  @IsString()
+  @Length(1, 100_000)
+  promptTemplate?: string;
+
+  @ApiPropertyOptional({
+    type: BudgetsInputDto,
+    description: "Unset budgets come from the team defaults, then Heddle's.",
+  })
+  @IsOptionalNotNull()
+  @ValidateNested()
+  @Type(() => BudgetsInputDto)
+  budgets?: BudgetsInputDto;
+
+  @ApiPropertyOptional({
+    minimum: 5,
+    maximum: 86400,
+    default: 30,
+    description: 'Checks also run this often while the agent works.',
+  })
+  @IsOptionalNotNull()
+  @IsInt()
+  @Min(5)
+  @Max(86400)
+  checkIntervalSeconds?: number;
+
+  @ApiPropertyOptional({
+    example: 'ses_df7e99ba1ffe8J3wIqqaRqdLFQ',
+    description: 'Bind to an existing OpenCode session.',
+  })
+  @IsOptionalNotNull()
+  @IsString()
+  @Matches(/^ses_[A-Za-z0-9]+$/, { message: 'sessionId must be an OpenCode session id (ses_…)' })
+  sessionId?: string;
+}
+
+export class ListTasksQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'One status or a comma list.', example: 'running,verifying' })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value))
+  @IsIn(TASK_STATUSES, { each: true })
+  status?: TaskStatus[];
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  hostId?: string;
+
+  @ApiPropertyOptional({ example: 'linux' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  label?: string;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Created at or after.' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  createdFrom?: Date;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Created before.' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  createdTo?: Date;
+
+  @ApiPropertyOptional({ default: false, description: 'Archived tasks instead of live ones.' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  archived?: boolean;
+}
+
+export class ResumeTaskDto {
+  @ApiPropertyOptional({
+    example: 'Also document the endpoint in README.md.',
+    description: 'A new goal for the next turn.',
+  })
+  @IsOptionalNotNull()
+  @IsString()
+  @Length(1, 100_000)
+  goal?: string;
+}
+
+export class TakeoverTaskDto {
+  @ApiProperty({ example: 'Stop: revert the last change and only fix the failing test.' })
+  @IsString()
+  @Length(1, 100_000)
+  goal!: string;
+}

@@ -1,0 +1,76 @@
+import type { CheckRun, Task, Turn } from '@heddle/db';
+import type { CheckRunResponseDto, TaskResponseDto, TurnResponseDto } from './dto/task-response.dto';
+import type { TaskStatus } from './task-state';
+
+export function toTaskResponse(task: Task, latest: CheckRun | null): TaskResponseDto {
+  return {
+    id: task.id,
+    name: task.name,
+    status: task.status as TaskStatus,
+    reason: task.reason,
+    reasonDetail: task.reasonDetail,
+    workspace: task.workspace,
+    goal: task.goal,
+    steps: task.steps,
+    checks: task.checks as unknown[],
+    mode: task.mode as 'single' | 'plan',
+    planFile: task.planFile,
+    hostId: task.hostId ?? task.requestedHostId,
+    labels: task.labels,
+    model: task.model,
+    agent: task.agent,
+    sessionId: task.sessionId ?? task.bindSessionId,
+    budgets: task.budgets as unknown as TaskResponseDto['budgets'],
+    checkIntervalSeconds: task.checkIntervalSeconds,
+    currentTurn: task.currentTurn,
+    tokens: {
+      input: task.tokensInput,
+      output: task.tokensOutput,
+      reasoning: task.tokensReasoning,
+      cacheRead: task.tokensCacheRead,
+      cacheWrite: task.tokensCacheWrite,
+    },
+    costUsd: task.costUsd,
+    progress: task.progress,
+    latestChecks: latest ? (latest.results as unknown[]) : null,
+    claimedComplete: task.claimedComplete,
+    verification: task.verification as 'checks' | 'weak',
+    result: task.result,
+    stale: task.stale,
+    archived: task.archived,
+    startedAt: task.startedAt?.toISOString() ?? null,
+    finishedAt: task.finishedAt?.toISOString() ?? null,
+    createdAt: task.createdAt.toISOString(),
+    updatedAt: task.updatedAt.toISOString(),
+  };
+}
+
+export function toTurnResponse(turn: Turn): TurnResponseDto {
+  return {
+    number: turn.number,
+    sessionId: turn.sessionId,
+    prompt: turn.prompt,
+    tokens: {
+      input: turn.tokensInput,
+      output: turn.tokensOutput,
+      reasoning: turn.tokensReasoning,
+      cacheRead: turn.tokensCacheRead,
+      cacheWrite: turn.tokensCacheWrite,
+    },
+    costUsd: turn.costUsd,
+    outcome: turn.outcome,
+    error: turn.error,
+    startedAt: turn.startedAt.toISOString(),
+    finishedAt: turn.finishedAt?.toISOString() ?? null,
+  };
+}
+
+export function toCheckRunResponse(run: CheckRun): CheckRunResponseDto {
+  return {
+    id: run.id,
+    turnNumber: run.turnNumber,
+    allPassed: run.allPassed,
+    results: run.results as unknown[],
+    createdAt: run.createdAt.toISOString(),
+  };
+}

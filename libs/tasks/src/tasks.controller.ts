@@ -1,0 +1,137 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Query, UseInterceptors } from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { AuthContext, CurrentAuth, IdParam, PageQueryDto, RequireScopes } from '@heddle/common';
+import { CreatedOrReplayedInterceptor } from './created-or-replayed.interceptor';
+import { CreateTaskDto, ListTasksQueryDto, ResumeTaskDto, TakeoverTaskDto } from './dto/task.dto';
+import { CheckRunPageDto, TaskPageDto, TaskResponseDto, TurnPageDto } from './dto/task-response.dto';
+import { CreatedTask, TasksService } from './tasks.service';
+
+@ApiTags('tasks')
+@Controller('api/tasks')
+export class TasksController {
+  constructor(private readonly tasks: TasksService) {}
+
+  @Post()
+  @RequireScopes('tasks:write')
+  @UseInterceptors(CreatedOrReplayedInterceptor)
+  @ApiOperation({
+    summary: 'Create a task',
+    description:
+      'Stored `queued`. With `Idempotency-Key`, the same key and body answer the same task (200); the same key with another body is a 409.',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Up to 200 characters; scoped to the team.' })
+  @ApiCreatedResponse({ type: TaskResponseDto, description: 'Created.' })
+  @ApiOkResponse({ type: TaskResponseDto, description: 'Replayed by Idempotency-Key.' })
+  create(
+    @CurrentAuth() auth: AuthContext,
+    @Body() dto: CreateTaskDto,
+    @Headers('idempotency-key') key?: string,
+  ): Promise<CreatedTask> {
+    return this.tasks.create(auth, dto, key);
+  }
+
+  @Get()
+  @RequireScopes('tasks:read')
+  @ApiOperation({ summary: "List the team's tasks, newest first" })
+  @ApiOkResponse({ type: TaskPageDto })
+  list(@CurrentAuth() auth: AuthContext, @Query() query: ListTasksQueryDto): Promise<TaskPageDto> {
+    return this.tasks.list(auth.teamId, query);
+  }
+
+  @Get(':id')
+  @RequireScopes('tasks:read')
+  @ApiOperation({ summary: 'Read a task: status, reason, progress, totals, latest check results' })
+  @ApiOkResponse({ type: TaskResponseDto })
+  get(@CurrentAuth() auth: AuthContext, @IdParam() id: string): Promise<TaskResponseDto> {
+    return this.tasks.get(auth.teamId, id);
+  }
+
+  @Get(':id/turns')
+  @RequireScopes('tasks:read')
+  @ApiOperation({ summary: "A task's turns, oldest first" })
+  @ApiOkResponse({ type: TurnPageDto })
+  turns(@CurrentAuth() auth: AuthContext, @IdParam() id: string, @Query() query: PageQueryDto): Promise<TurnPageDto> {
+    return this.tasks.turns(auth.teamId, id, query.limit!, query.cursor);
+  }
+
+  @Get(':id/checks')
+  @RequireScopes('tasks:read')
+  @ApiOperation({ summary: "A task's check runs, newest first" })
+  @ApiOkResponse({ type: CheckRunPageDto })
+  checks(
+    @CurrentAuth() auth: AuthContext,
+    @IdParam() id: string,
+    @Query() query: PageQueryDto,
+  ): Promise<CheckRunPageDto> {
+    return this.tasks.checks(auth.teamId, id, query.limit!, query.cursor);
+  }
+
+  @Post(':id/abort')
+  @HttpCode(200)
+  @RequireScopes('tasks:write')
+  @ApiOperation({ summary: 'Abort a task', description: '409 naming the current state when it has already finished.' })
+  @ApiOkResponse({ type: TaskResponseDto })
+  abort(@CurrentAuth() auth: AuthContext, @IdParam() id: string): Promise<TaskResponseDto> {
+    return this.tasks.abort(auth, id);
+  }
+
+  @Post(':id/pause')
+  @HttpCode(200)
+  @RequireScopes('tasks:write')
+  @ApiOperation({ summary: 'Pause a task: no new turns; the current one finishes' })
+  @ApiOkResponse({ type: TaskResponseDto })
+  pause(@CurrentAuth() auth: AuthContext, @IdParam() id: string): Promise<TaskResponseDto> {
+    return this.tasks.pause(auth, id);
+  }
+
+  @Post(':id/resume')
+  @HttpCode(200)
+  @RequireScopes('tasks:write')
+  @ApiOperation({ summary: 'Resume a paused or finished task, optionally with a new goal' })
+  @ApiOkResponse({ type: TaskResponseDto })
+  resume(
+    @CurrentAuth() auth: AuthContext,
+    @IdParam() id: string,
+    @Body() dto: ResumeTaskDto,
+  ): Promise<TaskResponseDto> {
+    return this.tasks.resume(auth, id, dto ?? {});
+  }
+
+  @Post(':id/takeover')
+  @HttpCode(200)
+  @RequireScopes('tasks:write')
+  @ApiOperation({ summary: 'Abort the session and prompt it with a new goal, in one call' })
+  @ApiOkResponse({ type: TaskResponseDto })
+  takeover(
+    @CurrentAuth() auth: AuthContext,
+    @IdParam() id: string,
+    @Body() dto: TakeoverTaskDto,
+  ): Promise<TaskResponseDto> {
+    return this.tasks.takeover(auth, id, dto);
+  }
+
+  @Post(':id/archive')
+  @HttpCode(200)
+  @RequireScopes('tasks:write')
+  @ApiOperation({ summary: 'Archive a finished task (hidden from default lists)' })
+  @ApiOkResponse({ type: TaskResponseDto })
+  archive(@CurrentAuth() auth: AuthContext, @IdParam() id: string): Promise<TaskResponseDto> {
+    return this.tasks.archive(auth, id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequireScopes('tasks:write')
+  @ApiOperation({ summary: 'Delete a finished task' })
+  @ApiNoContentResponse({ description: 'Deleted.' })
+  delete(@CurrentAuth() auth: AuthContext, @IdParam() id: string): Promise<void> {
+    return this.tasks.delete(auth, id);
+  }
+}

@@ -1,0 +1,146 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptionalNotNull } from '@heddle/common';
+import { Type } from 'class-transformer';
+import {
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+const TEAM_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]*$/;
+
+export class BudgetsDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 10000, example: 20 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  maxTurns?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000000000, example: 2000000 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  maxTokens?: number;
+
+  @ApiPropertyOptional({ minimum: 0, example: 5 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  maxCostUsd?: number;
+
+  @ApiPropertyOptional({ minimum: 1, example: 3600 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  maxWallSeconds?: number;
+}
+
+export class TeamSettingsDto {
+  @ApiPropertyOptional({ type: BudgetsDto, description: 'Budgets a task gets when it names none.' })
+  @IsOptionalNotNull()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => BudgetsDto)
+  defaultBudgets?: BudgetsDto;
+}
+
+export class CreateTeamDto {
+  @ApiProperty({ example: 'platform-team', minLength: 1, maxLength: 100, pattern: TEAM_NAME.source })
+  @IsString()
+  @Length(1, 100)
+  @Matches(TEAM_NAME, { message: 'name must start with a letter or digit and use letters, digits, space, . _ -' })
+  name!: string;
+}
+
+export class UpdateTeamDto {
+  @ApiPropertyOptional({ example: 'platform-team', minLength: 1, maxLength: 100, pattern: TEAM_NAME.source })
+  @IsOptionalNotNull()
+  @IsString()
+  @Length(1, 100)
+  @Matches(TEAM_NAME, { message: 'name must start with a letter or digit and use letters, digits, space, . _ -' })
+  name?: string;
+
+  @ApiPropertyOptional({ type: TeamSettingsDto, description: 'Merged into the current settings, key by key.' })
+  @IsOptionalNotNull()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TeamSettingsDto)
+  settings?: TeamSettingsDto;
+}
+
+export class TeamResponseDto {
+  @ApiProperty({ format: 'uuid', example: '0195f3c2-0000-7000-8000-000000000001' })
+  id!: string;
+
+  @ApiProperty({ example: 'platform-team' })
+  name!: string;
+
+  @ApiProperty({ type: TeamSettingsDto, example: { defaultBudgets: { maxTurns: 20 } } })
+  settings!: TeamSettingsDto;
+
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-23T10:00:00.000Z' })
+  createdAt!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-23T10:00:00.000Z' })
+  updatedAt!: string;
+}
+
+export class CreatedTeamResponseDto {
+  @ApiProperty({ format: 'uuid', example: '0195f3c2-0000-7000-8000-000000000001' })
+  id!: string;
+
+  @ApiProperty({ example: 'platform-team' })
+  name!: string;
+
+  @ApiProperty({
+    example: 'hdl_k3v9x2qa_3q2-7wKx0bY1tZ9mQ4sV8nR6uP5oL2iJ0hG7fE3dC1a',
+    description: "The new team's owner token (every team scope). Shown only in this response.",
+  })
+  token!: string;
+}
+
+export class AuditEntryDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ example: 'token:k3v9x2qa', description: '`token:<prefix>` or `system:<what>`.' })
+  actor!: string;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true })
+  actorTokenId!: string | null;
+
+  @ApiProperty({ example: 'token.create' })
+  action!: string;
+
+  @ApiProperty({ example: 'token' })
+  targetType!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: '0195f3c2-7d4e-7a61-9b0a-5e2f1c3d4b5a' })
+  targetId!: string | null;
+
+  @ApiProperty({ type: Object, example: { name: 'ci-pipeline' } })
+  details!: unknown;
+
+  @ApiProperty({ type: String, nullable: true })
+  requestId!: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  createdAt!: string;
+}
+
+export class AuditPageDto {
+  @ApiProperty({ type: [AuditEntryDto] })
+  items!: AuditEntryDto[];
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  nextCursor!: string | null;
+}

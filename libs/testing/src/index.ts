@@ -1,0 +1,12 @@
+export { TestApp } from './test-app';
+export type { TestAppOptions, TestResponse, TestTeam } from './test-app';
+export { MutableClock } from './mutable-clock';
+export { freePort, startProcess, REPO_ROOT } from './processes';
+export type { RunningProcess } from './processes';
+export { waitFor } from './wait-for';
+export type { WaitForOptions, WaitForResult } from './wait-for';
+export { apiOperations, nestRoutes } from './routes';
+export type { ApiOperation, HttpMethod, NestRoute } from './routes';
+export { expectErrorBody } from './error-body';
+export * from './opencode';
+export * from './fake-opencode';

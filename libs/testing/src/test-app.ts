@@ -1,0 +1,117 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { ApiTokensService } from '@heddle/auth';
+import { Clock, Scope, TEAM_SCOPES } from '@heddle/common';
+import { AppConfig, loadConfig } from '@heddle/config';
+import { configureApp, createHttpAdapter } from '@heddle/platform';
+import { TeamsService } from '@heddle/teams';
+// libs/testing is the one lib allowed to import an app: tests must exercise the real API module.
+import { ApiModule } from '../../../apps/api/src/api.module';
+import { MutableClock } from './mutable-clock';
+
+export interface TestAppOptions {
+  /** Extra environment variables, as an operator would set them. */
+  env?: Record<string, string>;
+  /** Run the worker consumers in the same process, as `npm start` does. */
+  withWorkers?: boolean;
+}
+
+export interface TestResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Record<string, string | string[] | number | undefined>;
+}
+
+export interface TestTeam {
+  teamId: string;
+  name: string;
+  /** Owner token: every team scope. */
+  token: string;
+}
+
+/**
+ * The real API module behind the real configureApp(), answering through Fastify's inject (no
+ * port). Each app gets its own BullMQ prefix, so parallel test files never share queues.
+ */
+export class TestApp {
+  private constructor(
+    readonly app: NestFastifyApplication,
+    readonly config: AppConfig,
+    readonly clock: MutableClock,
+  ) {}
+
+  static async create(options: TestAppOptions = {}): Promise<TestApp> {
+    const config = loadConfig({
+      ...process.env,
+      HEDDLE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      QUEUE_PREFIX: `test-${randomUUID().slice(0, 8)}`,
+      ...options.env,
+    });
+    const clock = new MutableClock();
+    const moduleRef = await Test.createTestingModule({
+      imports: [ApiModule.forRoot(config, { withWorkers: options.withWorkers ?? false })],
+    })
+      .overrideProvider(Clock)
+      .useValue(clock)
+      .compile();
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { logger: false });
+    await configureApp(app, { swagger: true, version: 'test' });
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    return new TestApp(app, config, clock);
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+  }
+
+  get<T>(type: abstract new (...args: any[]) => T): T {
+    return this.app.get(type as never, { strict: false }) as T;
+  }
+
+  /** A new team (unique name) and its owner token, made through the real service. */
+  async createTeam(prefix = 'team'): Promise<TestTeam> {
+    const name = `${prefix}-${randomUUID().slice(0, 12)}`;
+    const created = await this.get(TeamsService).create({ system: 'test' }, name);
+    return { teamId: created.id, name, token: created.token };
+  }
+
+  /** A token of the given team holding exactly these scopes. */
+  async createToken(team: TestTeam, scopes: readonly Scope[], expiresAt?: Date): Promise<string> {
+    const issued = await this.get(ApiTokensService).issue(
+      team.teamId,
+      { name: `test-${scopes.join('+') || 'none'}`, scopes, expiresAt },
+      { system: 'test' },
+    );
+    return issued.token;
+  }
+
+  request<T = any>(
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+    url: string,
+    options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  ): Promise<TestResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let payload: string | undefined;
+    if (options.rawBody !== undefined) {
+      payload = options.rawBody;
+      headers['content-type'] ??= 'application/json';
+    } else if (options.body !== undefined) {
+      payload = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    }
+    return this.app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({ method, url, headers, payload })
+      .then((res): TestResponse<T> => ({
+        status: res.statusCode,
+        body: (res.headers['content-type']?.toString().includes('json') ? res.json() : res.body) as T,
+        headers: res.headers,
+      }));
+  }
+}
+
+export { TEAM_SCOPES };

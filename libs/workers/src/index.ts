@@ -1,0 +1,1 @@
+export { WorkersModule, CONSUMER_MODULES } from './workers.module';

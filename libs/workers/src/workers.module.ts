@@ -1,0 +1,20 @@
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import type { WorkerConsumerName } from '@heddle/config';
+import { HostsWorkerModule } from '@heddle/hosts';
+import { MaintenanceWorkerModule } from '@heddle/queue';
+
+/**
+ * Every worker consumer by the name WORKER_CONSUMERS uses. The Record type makes a consumer
+ * named in config without a module (or the reverse) a compile error.
+ */
+export const CONSUMER_MODULES: Record<WorkerConsumerName, Type> = {
+  maintenance: MaintenanceWorkerModule,
+  'host-health': HostsWorkerModule,
+};
+
+@Module({})
+export class WorkersModule {
+  static forConsumers(names: readonly WorkerConsumerName[]): DynamicModule {
+    return { module: WorkersModule, imports: names.map((name) => CONSUMER_MODULES[name]) };
+  }
+}

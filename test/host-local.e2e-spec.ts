@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RunningProcess, TestApp, freePort, startFakeOpencode, startProcess } from '@heddle/testing';
+import { TEST_DATABASE_URL } from './env';
+
+const ENCRYPTION_KEY = randomBytes(32).toString('base64');
+
+describe('one box: host:local and what the logs never say', () => {
+  let t: TestApp;
+  const running: RunningProcess[] = [];
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    // Same key as the processes below, so this app can open what they sealed.
+    t = await TestApp.create({ env: { HEDDLE_OUTBOUND_ALLOW: '127.0.0.1', HEDDLE_ENCRYPTION_KEY: ENCRYPTION_KEY } });
+  });
+
+  afterEach(async () => {
+    for (const p of running.splice(0)) {
+      p.signal('SIGKILL');
+      await p.exited;
+    }
+  });
+
+  afterAll(async () => {
+    await t.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function env(extra: Record<string, string>): Record<string, string> {
+    return {
+      DATABASE_URL: TEST_DATABASE_URL,
+      HEDDLE_ENCRYPTION_KEY: ENCRYPTION_KEY,
+      HEDDLE_OUTBOUND_ALLOW: '127.0.0.1',
+      HEDDLE_BOOTSTRAP_TOKEN: '',
+      ...extra,
+    };
+  }
+
+  it('`npm run host:local` starts a real OpenCode server, registers it for the team, and the probe sees it online', async () => {
+    const team = await t.createTeam('local');
+    const port = await freePort();
+    const home = mkdtempSync(join(tmpdir(), 'heddle-host-local-'));
+    dirs.push(home);
+    const proc = startProcess(
+      'npm',
+      ['run', '--silent', 'host:local', '--', '--port', String(port), '--team', team.name, '--dir', home],
+      env({
+        // Keep the real server off the developer's own OpenCode config and off the network.
+        HOME: home,
+        XDG_CONFIG_HOME: join(home, '.config'),
+        XDG_DATA_HOME: join(home, '.local/share'),
+        XDG_CACHE_HOME: join(home, '.cache'),
+        XDG_STATE_HOME: join(home, '.local/state'),
+        OPENCODE_DISABLE_MODELS_FETCH: '1',
+        OPENCODE_DISABLE_AUTOUPDATE: '1',
+        npm_config_offline: 'true',
+      }),
+    );
+    running.push(proc);
+    await proc.waitFor(/registered as host "local" \(([0-9a-f-]{36})\)/, 60_000);
+    const id = /registered as host "local" \(([0-9a-f-]{36})\)/.exec(proc.output())![1]!;
+
+    const host = await t.request('GET', `/api/hosts/${id}`, { token: team.token });
+    expect(host.body).toMatchObject({
+      name: 'local',
+      baseUrl: `http://127.0.0.1:${port}`,
+      labels: ['local'],
+      hasPassword: true,
+    });
+    const probe = await t.request('POST', `/api/hosts/${id}/probe`, { token: team.token });
+    expect(probe.body).toMatchObject({ status: 'online', version: '1.18.34' });
+
+    // The server really wants the password it was registered with.
+    expect((await fetch(`http://127.0.0.1:${port}/global/health`)).status).toBe(401);
+
+    proc.signal('SIGTERM');
+    await proc.exited;
+  }, 90_000);
+
+  it('never writes a host password or a bearer token to the log, even at trace level', async () => {
+    const team = await t.createTeam('logs');
+    const password = `pw-${randomBytes(12).toString('hex')}`;
+    const newPassword = `pw-${randomBytes(12).toString('hex')}`;
+    const fake = await startFakeOpencode({ password });
+    const port = await freePort();
+    const api = startProcess('npm', ['run', '--silent', 'start:api'], env({ PORT: String(port), LOG_LEVEL: 'trace' }));
+    running.push(api);
+    try {
+      await api.waitFor(/Nest application successfully started/);
+      const call = (method: string, path: string, body?: unknown) =>
+        fetch(`http://127.0.0.1:${port}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${team.token}`, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      const created = await call('POST', '/api/hosts', { name: 'secretive', baseUrl: fake.baseUrl, password });
+      expect(created.status).toBe(201);
+      const { id } = (await created.json()) as { id: string };
+      expect((await call('POST', `/api/hosts/${id}/probe`)).status).toBe(200);
+      expect((await call('PATCH', `/api/hosts/${id}`, { password: newPassword })).status).toBe(200);
+      // Now wrong: the probe fails with an auth error, which is logged nowhere with the password.
+      expect(((await (await call('POST', `/api/hosts/${id}/probe`)).json()) as { error: string }).error).toMatch(
+        /auth/i,
+      );
+      expect(
+        (await call('POST', '/api/hosts', { name: 'bad label', baseUrl: fake.baseUrl, password, labels: ['NO'] }))
+          .status,
+      ).toBe(400);
+
+      api.signal('SIGTERM');
+      await api.exited;
+      const log = api.output();
+      expect(log).toMatch(/"req":\{/); // trace logging did log the requests
+      for (const secret of [password, newPassword, team.token, team.token.slice(13)]) expect(log).not.toContain(secret);
+      expect(log).not.toMatch(/authorization":"Bearer/i);
+    } finally {
+      await fake.stop();
+    }
+  }, 90_000);
+});

@@ -123,7 +123,7 @@ describe('route security (e2e)', () => {
     for (const op of operations) {
       const scopes = (op.requiredScopes ?? []) as Scope[];
       const token = await tokenWith(team, scopes);
-      const res = await t.request(op.method, op.url, { token });
+      const res = await t.request(op.method, op.url, { token, eventStream: op.eventStream });
       // Past the guard the route may still refuse the (empty) input or not find the random id, but
       // neither with 401 nor 403, and never with a 5xx.
       if ([401, 403].includes(res.status) || res.status >= 500) {

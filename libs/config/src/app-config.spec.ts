@@ -53,6 +53,14 @@ describe('loadConfig', () => {
         hostDegradedLatencyMs: 2000,
         hostOfflineAfterFailures: 3,
         hostProbeConcurrency: 16,
+        harnessPollMs: 2000,
+        harnessConcurrency: 16,
+        harnessHostWaitSeconds: 600,
+        harnessHostLostSeconds: 300,
+        harnessTurnStartGraceMs: 15000,
+        harnessCallTimeoutMs: 15000,
+        harnessSweepMs: 15000,
+        harnessLeaseSeconds: 60,
       });
       expect(config.bootstrapToken).toBeUndefined();
       expect(config.encryptionKey).toEqual(Buffer.from(KEY, 'base64'));
@@ -147,6 +155,14 @@ describe('loadConfig', () => {
       ['TOKEN_CACHE_MS', '1001', /must be between 0 and 1000/],
       ['SHUTDOWN_TIMEOUT_MS', '1e3', /must be a whole number/],
       ['SSE_HEARTBEAT_MS', '9', /must be between 10 and 300000/],
+      ['HARNESS_POLL_MS', '99', /must be between 100 and 60000/],
+      ['HARNESS_CONCURRENCY', '0', /must be between 1 and 1000/],
+      ['HARNESS_HOST_WAIT_SECONDS', 'ten', /must be a whole number/],
+      ['HARNESS_HOST_LOST_SECONDS', '0', /must be between 1 and 86400/],
+      ['HARNESS_TURN_START_GRACE_MS', '99', /must be between 100 and 600000/],
+      ['HARNESS_CALL_TIMEOUT_MS', '600001', /must be between 100 and 600000/],
+      ['HARNESS_SWEEP_MS', '999', /must be between 1000 and 3600000/],
+      ['HARNESS_LEASE_SECONDS', '4', /must be between 5 and 3600/],
     ];
 
     it.each(cases)('reports %s=%j', (name, value, reason) => {

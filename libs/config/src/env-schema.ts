@@ -19,7 +19,7 @@ export interface EnvVar<T> {
 /** Thrown by parsers; the message is completed with the variable's name by loadConfig. */
 export class EnvValueError extends Error {}
 
-export const WORKER_CONSUMER_NAMES = ['maintenance', 'host-health'] as const;
+export const WORKER_CONSUMER_NAMES = ['maintenance', 'host-health', 'harness'] as const;
 export type WorkerConsumerName = (typeof WORKER_CONSUMER_NAMES)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -255,6 +255,60 @@ export const ENV_SCHEMA = {
     description: 'Probes one worker runs at once.',
     default: '16',
     parse: integer(1, 1000),
+  },
+  harnessPollMs: {
+    name: 'HARNESS_POLL_MS',
+    description:
+      'How often the `harness` consumer looks at each running task (session status, messages, budgets) when no event from its host arrives first. One look is one stale-busy observation.',
+    default: '2000',
+    parse: integer(100, 60_000),
+  },
+  harnessConcurrency: {
+    name: 'HARNESS_CONCURRENCY',
+    description: 'Task steps one worker runs at once (each step is a few calls to a host and to Postgres).',
+    default: '16',
+    parse: integer(1, 1000),
+  },
+  harnessHostWaitSeconds: {
+    name: 'HARNESS_HOST_WAIT_SECONDS',
+    description:
+      'How long a queued task waits for a suitable host (retrying with backoff) before it fails with `host.unavailable`.',
+    default: '600',
+    parse: integer(1, 7 * 24 * 3600),
+  },
+  harnessHostLostSeconds: {
+    name: 'HARNESS_HOST_LOST_SECONDS',
+    description:
+      'How long a running task may fail to reach its host (or find its session) before it fails with `session.lost`.',
+    default: '300',
+    parse: integer(1, 24 * 3600),
+  },
+  harnessTurnStartGraceMs: {
+    name: 'HARNESS_TURN_START_GRACE_MS',
+    description:
+      'After a prompt is sent, how long an idle session with no answer counts as "not started yet" rather than a turn that ended without a reply (`agent.error`).',
+    default: '15000',
+    parse: integer(100, 600_000),
+  },
+  harnessCallTimeoutMs: {
+    name: 'HARNESS_CALL_TIMEOUT_MS',
+    description: 'Timeout of each call the harness makes to an OpenCode host (command checks have their own).',
+    default: '15000',
+    parse: integer(100, 600_000),
+  },
+  harnessSweepMs: {
+    name: 'HARNESS_SWEEP_MS',
+    description:
+      'How often the `harness` consumer looks for active tasks whose next step is overdue (its job was lost, e.g. Redis was flushed or a worker died) and enqueues them again.',
+    default: '15000',
+    parse: integer(1000, 3_600_000),
+  },
+  harnessLeaseSeconds: {
+    name: 'HARNESS_LEASE_SECONDS',
+    description:
+      'A task step holds a lease on its task (renewed while it runs); a worker that dies leaves the task to others after this long.',
+    default: '60',
+    parse: integer(5, 3600),
   },
   bodyLimitBytes: {
     name: 'HTTP_BODY_LIMIT_BYTES',

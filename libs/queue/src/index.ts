@@ -1,5 +1,12 @@
 export { QueueModule } from './queue.module';
 export { QUEUES, JOBS, DEFAULT_JOB_OPTIONS, jobIds } from './queues';
-export type { QueueName, MaintenancePingPayload, MaintenancePingResult, HostProbePayload } from './queues';
+export type {
+  QueueName,
+  MaintenancePingPayload,
+  MaintenancePingResult,
+  HostProbePayload,
+  TaskStepPayload,
+} from './queues';
+export { TaskWaker } from './task-waker';
 export { MaintenanceWorkerModule } from './maintenance.processor';
 export { OpsApiModule } from './ops.controller';

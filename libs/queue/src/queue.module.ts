@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '@heddle/config';
 import { DEFAULT_JOB_OPTIONS, QUEUES } from './queues';
+import { TaskWaker } from './task-waker';
 
 const queues = Object.values(QUEUES).map((name) =>
   BullModule.registerQueue({ name, defaultJobOptions: DEFAULT_JOB_OPTIONS[name] }),
@@ -20,6 +21,7 @@ const queues = Object.values(QUEUES).map((name) =>
     }),
     ...queues,
   ],
-  exports: queues,
+  providers: [TaskWaker],
+  exports: [...queues, TaskWaker],
 })
 export class QueueModule {}

@@ -28,6 +28,8 @@ export const FAILURE_REASONS = [
   'host.unavailable',
   'session.lost',
   'agent.error',
+  'budget.no_progress',
+  'workspace.missing',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 

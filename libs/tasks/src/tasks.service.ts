@@ -14,6 +14,7 @@ import {
 } from '@heddle/common';
 import { Prisma, Task, Transactional, isUniqueViolation } from '@heddle/db';
 import { EventsWriter } from '@heddle/events';
+import { TaskWaker } from '@heddle/queue';
 import { requestHash } from './canonical-json';
 import type { CreateTaskDto, ListTasksQueryDto, ResumeTaskDto, TakeoverTaskDto } from './dto/task.dto';
 import type { CheckRunResponseDto, TaskResponseDto, TurnResponseDto } from './dto/task-response.dto';
@@ -28,6 +29,7 @@ export const HEDDLE_DEFAULT_BUDGETS = {
   maxTokens: 2_000_000,
   maxCostUsd: 10,
   maxWallSeconds: 3600,
+  maxNoProgressIterations: 3,
 } as const;
 
 export interface CreatedTask {
@@ -43,6 +45,7 @@ export class TasksService {
     private readonly events: EventsWriter,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly waker: TaskWaker,
   ) {}
 
   /**
@@ -63,7 +66,9 @@ export class TasksService {
       if (replay) return replay;
     }
     try {
-      return { task: await this.insert(auth, dto, idempotencyKey, hash), created: true };
+      const task = await this.insert(auth, dto, idempotencyKey, hash);
+      await this.waker.wake(task.id); // after the commit: the harness reads what Postgres holds
+      return { task, created: true };
     } catch (err) {
       // Two requests with one key raced: the loser answers what the winner stored.
       if (idempotencyKey !== undefined && isUniqueViolation(err)) {
@@ -105,7 +110,7 @@ export class TasksService {
   }
 
   abort(auth: AuthContext, id: string): Promise<TaskResponseDto> {
-    return this.change(
+    return this.changeAndWake(
       auth,
       id,
       'abort',
@@ -116,17 +121,19 @@ export class TasksService {
         reasonDetail: 'aborted by a user',
         finishedAt: this.clock.now(),
         stale: false,
+        // The harness stops the session and rejects what it still waits on.
+        pendingAction: 'abort',
       }),
       'TASK_ABORTED',
     );
   }
 
   pause(auth: AuthContext, id: string): Promise<TaskResponseDto> {
-    return this.change(auth, id, 'pause', {}, () => ({ status: 'paused' }), 'TASK_UPDATED');
+    return this.changeAndWake(auth, id, 'pause', {}, () => ({ status: 'paused' }), 'TASK_UPDATED');
   }
 
   resume(auth: AuthContext, id: string, dto: ResumeTaskDto): Promise<TaskResponseDto> {
-    return this.change(
+    return this.changeAndWake(
       auth,
       id,
       'resume',
@@ -136,6 +143,9 @@ export class TasksService {
         reason: null,
         reasonDetail: null,
         finishedAt: null,
+        stale: false,
+        // A fresh budget, and a new turn (or a new dispatch) once the harness looks.
+        pendingAction: 'resume',
         ...(dto.goal !== undefined ? { goal: dto.goal } : {}),
       }),
       'TASK_UPDATED',
@@ -143,12 +153,21 @@ export class TasksService {
   }
 
   takeover(auth: AuthContext, id: string, dto: TakeoverTaskDto): Promise<TaskResponseDto> {
-    return this.change(
+    return this.changeAndWake(
       auth,
       id,
       'takeover',
       { newGoal: true },
-      () => ({ status: 'running', goal: dto.goal, reason: null, reasonDetail: null, finishedAt: null }),
+      () => ({
+        status: 'running',
+        goal: dto.goal,
+        reason: null,
+        reasonDetail: null,
+        finishedAt: null,
+        stale: false,
+        // The harness aborts what runs, then prompts the same session with the new goal.
+        pendingAction: 'takeover',
+      }),
       'TASK_UPDATED',
     );
   }
@@ -207,6 +226,8 @@ export class TasksService {
       verification: checks.length > 0 ? 'checks' : 'weak',
       idempotencyKey: idempotencyKey ?? null,
       requestHash: hash,
+      // Due now: if the wake-up after the commit is lost, the harness sweep finds it overdue.
+      wakeAt: this.clock.now(),
     });
     await this.audit.record({
       teamId: auth.teamId,
@@ -251,6 +272,13 @@ export class TasksService {
     }
   }
 
+  /** A user action, then a wake-up for the harness once it has committed. */
+  private async changeAndWake(...args: Parameters<TasksService['change']>): Promise<TaskResponseDto> {
+    const task = await this.change(...args);
+    await this.waker.wake(task.id);
+    return task;
+  }
+
   /** One user action: lock, check the transition, write the change and its event in one transaction. */
   @Transactional()
   private async change(
@@ -269,7 +297,12 @@ export class TasksService {
     });
     if (!verdict.ok) throw new InvalidStateError('task', task.status, `${action} (${verdict.why})`);
     const to = verdict.to === 'unchanged' ? (task.status as TaskStatus) : verdict.to;
-    const updated = await this.repository.update(auth.teamId, id, patch(task, to));
+    const updated = await this.repository.update(auth.teamId, id, {
+      ...patch(task, to),
+      // A harness step in flight writes only over the version it read: it sees this change and re-decides.
+      version: { increment: 1 },
+      wakeAt: this.clock.now(),
+    });
     await this.audit.record({
       teamId: auth.teamId,
       actor: auth,

@@ -19,6 +19,8 @@ export interface ApiOperation {
   operation: Record<string, any>;
   /** A body made of the documented examples of the request's required properties (undefined when none). */
   exampleBody: Record<string, unknown> | undefined;
+  /** The 200 answer is `text/event-stream`: request it with `{ eventStream: true }` (it never ends by itself). */
+  eventStream: boolean;
 }
 
 /** Every operation of an OpenAPI document (as served at /docs/openapi.json). */
@@ -37,6 +39,7 @@ export function apiOperations(document: {
         requiredScopes: Array.isArray(scopes) ? scopes.map(String) : undefined,
         operation,
         exampleBody: exampleBody(document, operation),
+        eventStream: operation.responses?.['200']?.content?.['text/event-stream'] !== undefined,
       };
     }),
   );

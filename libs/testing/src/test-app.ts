@@ -90,8 +90,19 @@ export class TestApp {
   request<T = any>(
     method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
     url: string,
-    options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+    options: {
+      token?: string;
+      body?: unknown;
+      rawBody?: string;
+      headers?: Record<string, string>;
+      /**
+       * The route may answer an endless `text/event-stream`: request it over a real socket and, when
+       * it does, return status and headers (body '') and close the stream.
+       */
+      eventStream?: boolean;
+    } = {},
   ): Promise<TestResponse<T>> {
+    if (options.eventStream) return this.requestStream<T>(method, url, options);
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let payload: string | undefined;
@@ -111,6 +122,38 @@ export class TestApp {
         body: (res.headers['content-type']?.toString().includes('json') ? res.json() : res.body) as T,
         headers: res.headers,
       }));
+  }
+
+  private async requestStream<T>(
+    method: string,
+    url: string,
+    options: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<TestResponse<T>> {
+    const server = this.app.getHttpServer() as import('node:http').Server;
+    if (!server.listening) await this.app.listen(0, '127.0.0.1');
+    const { port } = server.address() as import('node:net').AddressInfo;
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const controller = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${port}${url}`, {
+      method,
+      headers,
+      body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+      signal: controller.signal,
+    });
+    const contentType = res.headers.get('content-type') ?? '';
+    const responseHeaders = Object.fromEntries(res.headers.entries());
+    if (contentType.includes('text/event-stream')) {
+      controller.abort();
+      return { status: res.status, body: '' as T, headers: responseHeaders };
+    }
+    const text = await res.text();
+    return {
+      status: res.status,
+      body: (contentType.includes('json') ? JSON.parse(text) : text) as T,
+      headers: responseHeaders,
+    };
   }
 }
 

@@ -1,5 +1,6 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import type { WorkerConsumerName } from '@heddle/config';
+import { HarnessWorkerModule } from '@heddle/harness';
 import { HostsWorkerModule } from '@heddle/hosts';
 import { MaintenanceWorkerModule } from '@heddle/queue';
 
@@ -10,6 +11,7 @@ import { MaintenanceWorkerModule } from '@heddle/queue';
 export const CONSUMER_MODULES: Record<WorkerConsumerName, Type> = {
   maintenance: MaintenanceWorkerModule,
   'host-health': HostsWorkerModule,
+  harness: HarnessWorkerModule,
 };
 
 @Module({})

@@ -242,6 +242,9 @@ export function chooseReply(tools: string[], lastRole: string, userText: string)
   if (/\bFAIL\b/.test(userText)) return { kind: 'fail' };
   if (/\bHANG\b/.test(userText)) return { kind: 'hang' };
   if (/\bNOTOOL\b/.test(userText)) return { kind: 'text', text: 'done' };
+  // SAY:<text to the end of the line>, `\n` for a line break: a reply of exactly that text, no tool.
+  const say = /\bSAY:(.*)$/m.exec(userText);
+  if (say) return { kind: 'text', text: say[1]!.trim().replace(/\\n/g, '\n') };
   const call = /\bCALL:([\w.-]+)\s*/.exec(userText);
   if (call) {
     const json = balancedJson(userText, call.index + call[0].length);

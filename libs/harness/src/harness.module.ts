@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { ClockModule } from '@heddle/common';
+import { EventsModule } from '@heddle/events';
+import { HostsModule } from '@heddle/hosts';
+import { OutboundModule } from '@heddle/outbound';
+import { HarnessRepository } from './harness.repository';
+import { HostClients } from './host-clients';
+import { HostEventWatcher } from './host-event-watcher';
+import { TaskDriver } from './task-driver';
+import { HarnessSweepSchedule, TaskStepProcessor } from './task-step.processor';
+
+/** The `harness` consumer: dispatch, watch, verify (see README.md). */
+@Module({
+  imports: [EventsModule, HostsModule, OutboundModule, ClockModule],
+  providers: [HarnessRepository, HostClients, TaskDriver, TaskStepProcessor, HarnessSweepSchedule, HostEventWatcher],
+})
+export class HarnessWorkerModule {}

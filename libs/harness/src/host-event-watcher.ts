@@ -1,0 +1,134 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { AppConfig } from '@heddle/config';
+import { EventSubscription, OpencodeEvent } from '@heddle/opencode-client';
+import { TaskWaker } from '@heddle/queue';
+import { HarnessRepository } from './harness.repository';
+import { HostClients } from './host-clients';
+
+const REFRESH_MS = 3000;
+const WATCH_LIMIT = 5000;
+/** Events of one session within this window wake its task once. */
+const DEBOUNCE_MS = 150;
+
+/** Event types after which a task's state may have moved: worth a look now rather than at the next poll. */
+const WAKING = new Set([
+  'session.status',
+  'session.idle',
+  'session.error',
+  'message.updated',
+  'permission.asked',
+  'question.asked',
+]);
+
+/**
+ * Follows the event stream of every (host, workspace) that has a task with a session, and wakes
+ * the task when its session reports something, so the harness reacts in milliseconds instead of
+ * at the next poll. Only a hint: the poll (HARNESS_POLL_MS) still looks at every running task, so
+ * a silent, dropped or gapped stream loses no transition; after a gap every task of the stream is
+ * woken to re-read its state.
+ */
+@Injectable()
+export class HostEventWatcher implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(HostEventWatcher.name);
+  /** key `hostId|directory` → subscription and the sessions it reports for. */
+  private readonly streams = new Map<string, { subscription: EventSubscription; sessions: Map<string, string> }>();
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  private timer?: NodeJS.Timeout;
+  private refreshing = false;
+  private closed = false;
+
+  constructor(
+    private readonly repo: HarnessRepository,
+    private readonly clients: HostClients,
+    private readonly waker: TaskWaker,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
+    this.timer.unref();
+    void this.refresh();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    for (const t of this.pending.values()) clearTimeout(t);
+    await Promise.all([...this.streams.values()].map((s) => s.subscription.close()));
+    this.streams.clear();
+  }
+
+  /** Opens streams for newly watched (host, workspace) pairs and closes those no task needs. */
+  async refresh(): Promise<void> {
+    if (this.refreshing || this.closed) return;
+    this.refreshing = true;
+    try {
+      const watched = await this.repo.watchedWithHosts(WATCH_LIMIT);
+      const wanted = new Map<string, { host: (typeof watched)[number]['host']; sessions: Map<string, string> }>();
+      for (const t of watched) {
+        const key = `${t.host.id}|${t.workspace}|${t.host.updatedAt.getTime()}`;
+        let entry = wanted.get(key);
+        if (!entry) wanted.set(key, (entry = { host: t.host, sessions: new Map() }));
+        entry.sessions.set(t.sessionId, t.id);
+      }
+      for (const [key, stream] of this.streams) {
+        if (!wanted.has(key)) {
+          this.streams.delete(key);
+          void stream.subscription.close();
+        }
+      }
+      for (const [key, want] of wanted) {
+        const existing = this.streams.get(key);
+        if (existing) {
+          existing.sessions.clear();
+          for (const [s, t] of want.sessions) existing.sessions.set(s, t);
+          continue;
+        }
+        if (this.closed) return;
+        const directory = key.split('|')[1]!;
+        const sessions = new Map(want.sessions);
+        const client = this.clients.forHost(want.host, directory);
+        const subscription = client.subscribe(directory, (notice) => {
+          if (notice.type === 'event') this.onEvent(sessions, notice.event);
+          else if (notice.type === 'gap') for (const taskId of sessions.values()) this.wake(taskId);
+        });
+        this.streams.set(key, { subscription, sessions });
+      }
+    } catch (err) {
+      this.logger.warn(`could not refresh host event streams: ${String(err)}`);
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  private onEvent(sessions: Map<string, string>, event: OpencodeEvent): void {
+    if (!WAKING.has(event.type)) return;
+    const props = event.properties as {
+      sessionID?: string;
+      info?: { sessionID?: string; time?: { completed?: number } };
+    };
+    if (event.type === 'message.updated' && props.info?.time?.completed === undefined) return;
+    const sessionId = props.sessionID ?? props.info?.sessionID;
+    const taskId = sessionId ? sessions.get(sessionId) : undefined;
+    if (taskId) this.wake(taskId);
+  }
+
+  private wake(taskId: string): void {
+    if (this.pending.has(taskId) || this.closed) return;
+    const timer = setTimeout(() => {
+      this.pending.delete(taskId);
+      void this.waker.wake(taskId);
+    }, DEBOUNCE_MS);
+    timer.unref();
+    this.pending.set(taskId, timer);
+  }
+
+  /** Streams open now (for tests and diagnostics). */
+  get openStreams(): number {
+    return this.streams.size;
+  }
+
+  get pollMs(): number {
+    return this.config.harnessPollMs;
+  }
+}

@@ -1,0 +1,982 @@
+import { posix } from 'node:path';
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  Check,
+  CheckResult,
+  ChecksEvaluation,
+  describeCheck,
+  describeFailures,
+  evaluateChecks,
+  itemsClosed,
+  parsePlan,
+  planProgress,
+} from '@heddle/checks';
+import { Clock, EventType } from '@heddle/common';
+import { AppConfig } from '@heddle/config';
+import { Host, Prisma, Task, Turn } from '@heddle/db';
+import { EventsWriter } from '@heddle/events';
+import { HostSelectionService } from '@heddle/hosts';
+import {
+  MessageWithParts,
+  OpencodeClient,
+  OpencodeError,
+  OpencodeNotFoundError,
+  SessionStatus,
+} from '@heddle/opencode-client';
+import { DEFAULT_PLAN_TEMPLATE, DEFAULT_TEMPLATE, FailureReason, renderPrompt } from '@heddle/tasks';
+import { BudgetUse, exhaustedBudget, readBudgets } from './budgets';
+import { HarnessRepository, TaskChangedError } from './harness.repository';
+import { HarnessState, readState } from './harness-state';
+import { HostClients } from './host-clients';
+import { newMessageId } from './message-id';
+import { INITIAL_STALE, observeStale, StalePolicy } from './stale-busy';
+import { TurnObservation, observeTurn, totalTokens } from './turn-observation';
+
+/** When the next step is due, in ms from now; null: nothing to do until something wakes the task. */
+export type NextStep = number | null;
+
+export interface StepContext {
+  /** A scheduled look (not a wake-up): counts as one stale-busy observation. */
+  observation: boolean;
+}
+
+interface EventSpec {
+  type: EventType;
+  data?: Prisma.InputJsonObject;
+}
+
+const MESSAGE_PAGE = 50;
+const MAX_BACKOFF_MS = 30_000;
+const DEFAULT_STALE_OBSERVATIONS = 15;
+
+const isFinished = (status: string) => status === 'completed' || status === 'failed' || status === 'aborted';
+
+/**
+ * Takes one task one step further. Everything it knows comes from Postgres and the host at the
+ * start of the step, and every write is conditional on the task's version, so a step can be
+ * repeated, interrupted or raced by a user action and still do the right thing: a turn's prompt is
+ * recorded (with the message id Heddle chose) before it is sent, and only sent again after a look
+ * at the session shows it never arrived.
+ */
+@Injectable()
+export class TaskDriver {
+  private readonly logger = new Logger(TaskDriver.name);
+
+  constructor(
+    private readonly repo: HarnessRepository,
+    private readonly clients: HostClients,
+    private readonly selection: HostSelectionService,
+    private readonly events: EventsWriter,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {}
+
+  async advance(task: Task, ctx: StepContext): Promise<NextStep> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        return await this.advanceOnce(task, ctx);
+      } catch (err) {
+        if (!(err instanceof TaskChangedError)) throw err;
+        const fresh = await this.repo.find(task.id);
+        if (!fresh) return null;
+        task = fresh;
+      }
+    }
+    return this.config.harnessPollMs;
+  }
+
+  private async advanceOnce(task: Task, ctx: StepContext): Promise<NextStep> {
+    if (task.pendingAction === 'abort' || (isFinished(task.status) && task.pendingAction)) return this.cleanup(task);
+    if (task.pendingAction === 'takeover') return this.takeover(task);
+    if (task.pendingAction === 'resume' && task.status === 'queued') {
+      // Back in the queue: the wait for a host and the budgets start again.
+      const state = readState(task.harnessState);
+      task = await this.write(
+        task,
+        {
+          pendingAction: null,
+          harnessState: json({
+            ...state,
+            queuedSince: this.clock.now().toISOString(),
+            dispatchAttempts: 0,
+            base: undefined,
+            hostErrorSince: null,
+          }),
+        },
+        [],
+      );
+    }
+    if (task.status === 'paused' && !task.sessionId) return null; // paused before dispatch: nothing runs
+    switch (task.status) {
+      case 'queued':
+      case 'dispatching':
+        return this.dispatch(task);
+      case 'running':
+      case 'verifying':
+      case 'paused':
+        return this.watch(task, ctx);
+      default:
+        return null;
+    }
+  }
+
+  // ---- dispatch -------------------------------------------------------------------------------
+
+  private async dispatch(task: Task): Promise<NextStep> {
+    const state = readState(task.harnessState);
+    let host = task.status === 'dispatching' && task.hostId ? await this.repo.host(task.teamId, task.hostId) : null;
+    if (!host) {
+      const selection = await this.selection.select(
+        task.teamId,
+        task.requestedHostId ? { hostId: task.requestedHostId } : { labels: task.labels },
+      );
+      if (!selection.ok) return this.waitForHost(task, state, selection.reason);
+      host = selection.host;
+      task = await this.write(task, { status: 'dispatching', hostId: host.id }, [
+        { type: 'TASK_UPDATED', data: { previousStatus: task.status, hostName: host.name } },
+      ]);
+      await this.repo.refreshHostLoad(host.id);
+    }
+    const client = this.clients.forHost(host, task.workspace);
+    try {
+      if (!(await client.directoryExists())) {
+        return this.fail(task, 'workspace.missing', `${task.workspace} does not exist on host ${host.name}`);
+      }
+      if (!task.sessionId) {
+        let sessionId: string;
+        if (task.bindSessionId) {
+          await client.getSession(task.bindSessionId);
+          sessionId = task.bindSessionId;
+        } else {
+          sessionId = (await client.createSession({ title: this.sessionTitle(task, 1) })).id;
+        }
+        task = await this.write(task, { sessionId }, []);
+      }
+    } catch (err) {
+      if (err instanceof OpencodeNotFoundError && task.bindSessionId) {
+        return this.fail(task, 'session.lost', `session ${task.bindSessionId} does not exist on host ${host.name}`);
+      }
+      return this.requeue(task, state, host, err);
+    }
+    return this.startTurn(task, host, client, {});
+  }
+
+  private async waitForHost(task: Task, state: HarnessState, reason: string): Promise<NextStep> {
+    const now = this.clock.now();
+    const since = new Date(state.queuedSince ?? task.createdAt.toISOString());
+    const waited = (now.getTime() - since.getTime()) / 1000;
+    if (waited >= this.config.harnessHostWaitSeconds) {
+      return this.fail(task, 'host.unavailable', `no host became available in ${Math.round(waited)} s: ${reason}`);
+    }
+    const attempts = (state.dispatchAttempts ?? 0) + 1;
+    const events: EventSpec[] =
+      attempts === 1 ? [{ type: 'LOG_LINE', data: { level: 'warn', message: `waiting for a host: ${reason}` } }] : [];
+    await this.write(
+      task,
+      { harnessState: json({ ...state, queuedSince: since.toISOString(), dispatchAttempts: attempts }) },
+      events,
+    );
+    return Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts - 1, 10));
+  }
+
+  /** The host failed us while dispatching: back to the queue to pick a host again (maybe another). */
+  private async requeue(task: Task, state: HarnessState, host: Host, err: unknown): Promise<NextStep> {
+    const message = describeError(err);
+    this.logger.warn(`dispatch of task ${task.id} to host ${host.name} failed: ${message}`);
+    task = await this.write(
+      task,
+      { status: 'queued', hostId: null, sessionId: task.bindSessionId ? null : task.sessionId },
+      [{ type: 'LOG_LINE', data: { level: 'warn', message: `dispatch to host ${host.name} failed: ${message}` } }],
+    );
+    await this.repo.refreshHostLoad(host.id);
+    return this.waitForHost(task, state, `host ${host.name} failed: ${message}`);
+  }
+
+  // ---- turns ----------------------------------------------------------------------------------
+
+  /**
+   * Records the next turn (its prompt and message id) and the task `running`, then sends it. Checks
+   * the budgets first: a turn that would exceed them is never sent.
+   */
+  private async startTurn(
+    task: Task,
+    host: Host,
+    client: OpencodeClient,
+    opts: { failing?: string; freshBudget?: boolean },
+  ): Promise<NextStep> {
+    let state = readState(task.harnessState);
+    const now = this.clock.now();
+    if (opts.freshBudget || !state.base) state = { ...state, base: this.baseOf(task, now) };
+    const verdict = exhaustedBudget(readBudgets(task.budgets), this.use(task, state, null), true);
+    if (verdict) {
+      const failing = opts.failing !== undefined && task.mode === 'single' && verdict.reason === 'budget.turns';
+      return this.fail(
+        task,
+        failing ? 'checks.failed' : verdict.reason,
+        failing ? `checks still failing when the turn budget ran out (${verdict.detail})` : verdict.detail,
+      );
+    }
+    const number = task.currentTurn + 1;
+    let sessionId = task.sessionId!;
+    if (task.mode === 'plan' && number > 1) {
+      try {
+        sessionId = (await client.createSession({ title: this.sessionTitle(task, number) })).id;
+      } catch (err) {
+        return this.hostTrouble(task, state, err);
+      }
+    }
+    const prompt = this.promptFor(task, opts.failing);
+    const messageId = newMessageId(now.getTime());
+    const firstTurn = task.status === 'dispatching' || task.status === 'queued';
+    const previousStatus = task.status;
+    let turn!: Turn;
+    task = await this.repo.transaction(async () => {
+      const updated = await this.repo.update(task, {
+        status: 'running',
+        currentTurn: number,
+        sessionId,
+        stale: false,
+        startedAt: task.startedAt ?? now,
+        reason: null,
+        reasonDetail: null,
+        harnessState: json({ ...state, stale: { ...INITIAL_STALE }, lastCheckAt: now.toISOString() }),
+      });
+      turn = await this.repo.insertTurn({
+        teamId: task.teamId,
+        taskId: task.id,
+        number,
+        sessionId,
+        prompt,
+        messageId,
+        outcome: 'sent',
+      });
+      if (firstTurn) await this.append(updated, { type: 'TASK_STARTED', data: { previousStatus } });
+      await this.append(updated, { type: 'TURN_STARTED', data: { turn: number, sessionId, messageId } });
+      return updated;
+    });
+    return this.sendTurn(task, host, client, turn);
+  }
+
+  /** Sends a recorded turn's prompt. Re-sending the same message id cannot start a second turn. */
+  private async sendTurn(task: Task, host: Host, client: OpencodeClient, turn: Turn): Promise<NextStep> {
+    try {
+      await client.promptAsync(turn.sessionId, {
+        text: turn.prompt,
+        messageID: turn.messageId,
+        ...(task.model ? { model: task.model } : {}),
+        ...(task.agent ? { agent: task.agent } : {}),
+      });
+    } catch (err) {
+      if (err instanceof OpencodeNotFoundError) {
+        return this.fail(task, 'session.lost', `session ${turn.sessionId} no longer exists on host ${host.name}`);
+      }
+      return this.hostTrouble(task, readState(task.harnessState), err);
+    }
+    await this.repo.updateTurn(turn, { sentAt: this.clock.now() });
+    return Math.min(this.config.harnessPollMs, 1000);
+  }
+
+  // ---- watch ----------------------------------------------------------------------------------
+
+  private async watch(task: Task, ctx: StepContext): Promise<NextStep> {
+    const state = readState(task.harnessState);
+    const host = task.hostId ? await this.repo.host(task.teamId, task.hostId) : null;
+    if (!host) return this.fail(task, 'session.lost', 'the host this task ran on was deleted');
+    const client = this.clients.forHost(host, task.workspace);
+    const turn = await this.repo.turn(task.id, task.currentTurn);
+    if (!turn) return this.startTurn(task, host, client, {});
+
+    if (task.pendingAction === 'resume' && turn.outcome !== 'sent') {
+      // Resumed after the turn ended: a fresh budget and a new turn (with the new goal, if any).
+      task = await this.write(task, { pendingAction: null }, []);
+      return this.startTurn(task, host, client, { freshBudget: true, failing: await this.lastFailures(task) });
+    }
+
+    let status: SessionStatus;
+    let messages: MessageWithParts[];
+    try {
+      status = await client.sessionStatus(turn.sessionId);
+      messages = await this.turnMessages(client, turn.sessionId, turn.messageId);
+    } catch (err) {
+      if (err instanceof OpencodeNotFoundError) {
+        return this.fail(task, 'session.lost', `session ${turn.sessionId} no longer exists on host ${host.name}`);
+      }
+      return this.hostTrouble(task, state, err);
+    }
+    if (state.hostErrorSince) {
+      task = await this.write(task, { harnessState: json({ ...state, hostErrorSince: null, lastHostError: null }) }, [
+        { type: 'LOG_LINE', data: { level: 'info', message: 'host reachable again' } },
+      ]);
+      state.hostErrorSince = null;
+      state.lastHostError = null;
+    }
+    const obs = observeTurn(messages, turn.messageId);
+    const busy = status.type !== 'idle';
+
+    if (turn.outcome !== 'sent') {
+      // The turn was recorded as over but the task did not move on (a step died in between).
+      return this.afterTurn(task, host, client, turn, obs);
+    }
+    if (!obs.promptFound) {
+      // Recorded but never arrived (the worker died between the record and the send, or the send
+      // failed): send it now, unless the session is busy with something else.
+      if (busy) return this.config.harnessPollMs;
+      return this.sendTurn(task, host, client, turn);
+    }
+    if (!turn.sentAt) await this.repo.updateTurn(turn, { sentAt: this.clock.now() });
+
+    if (busy) return this.watchBusy(task, host, client, turn, obs, state, ctx);
+
+    const sentAt = (turn.sentAt ?? turn.startedAt).getTime();
+    const sinceSent = this.clock.now().getTime() - sentAt;
+    if (obs.replies === 0 || (!obs.lastReplyCompleted && !obs.error)) {
+      // prompt_async answers before the session turns busy: idle with no (finished) reply is
+      // "not started yet" for a while, then a turn that ended without an answer.
+      if (sinceSent < this.config.harnessTurnStartGraceMs) return Math.min(this.config.harnessPollMs, 500);
+      if (obs.replies === 0) {
+        await this.finishTurn(task, turn, obs, 'failed', 'the session went idle without answering');
+        return this.fail(
+          task,
+          'agent.error',
+          'the session went idle without answering the prompt (unknown model or agent?)',
+        );
+      }
+    }
+    const outcome = obs.error && !obs.error.aborted ? 'failed' : obs.error?.aborted ? 'aborted' : 'finished';
+    task = await this.finishTurn(task, turn, obs, outcome, obs.error?.message);
+    if (outcome === 'failed') return this.fail(task, 'agent.error', `the agent failed: ${obs.error!.message}`);
+    const finishedTurn = (await this.repo.turn(task.id, turn.number))!;
+    return this.afterTurn(task, host, client, finishedTurn, obs);
+  }
+
+  private async watchBusy(
+    task: Task,
+    host: Host,
+    client: OpencodeClient,
+    turn: Turn,
+    obs: TurnObservation,
+    state: HarnessState,
+    ctx: StepContext,
+  ): Promise<NextStep> {
+    const now = this.clock.now();
+    const verdict = exhaustedBudget(readBudgets(task.budgets), this.use(task, state, { turn, obs }), false);
+    if (verdict) {
+      await this.abortSession(client, turn.sessionId);
+      await this.finishTurn(task, turn, obs, 'aborted', `aborted: ${verdict.detail}`);
+      const fresh = (await this.repo.find(task.id))!;
+      return this.fail(fresh, verdict.reason, verdict.detail);
+    }
+
+    const events: EventSpec[] = [];
+    const patch: Prisma.TaskUpdateManyMutationInput = {};
+    let stale = state.stale ?? { ...INITIAL_STALE };
+    if (ctx.observation || obs.progressMarker !== stale.marker) {
+      const policy = await this.stalePolicy(task.teamId);
+      const seen = observeStale(stale, true, obs.progressMarker, policy);
+      stale = seen.state;
+      if (seen.decision === 'report') {
+        patch.stale = true;
+        events.push({
+          type: 'SESSION_STALE_BUSY',
+          data: {
+            turn: turn.number,
+            sessionId: turn.sessionId,
+            observations: seen.state.observations,
+            pollMs: this.config.harnessPollMs,
+            activity: json(obs.activity),
+          },
+        });
+      } else if (seen.rearmed || (task.stale && seen.state.observations <= 1)) {
+        patch.stale = false;
+        events.push({ type: 'TASK_UPDATED', data: { staleCleared: true } });
+      } else if (seen.decision === 'abort') {
+        this.logger.warn(`task ${task.id}: session ${turn.sessionId} stale; aborting and prompting again (policy)`);
+        await this.abortSession(client, turn.sessionId);
+        task = await this.finishTurn(task, turn, obs, 'aborted', 'aborted by the stale-busy policy');
+        return this.startTurn(task, host, client, {
+          failing: 'The previous turn stalled (no progress) and was aborted. Continue the work.',
+        });
+      }
+    }
+
+    // Checks while the agent works: a task whose checks pass is done, whatever the agent does next.
+    const checks = checksOf(task);
+    const lastCheck = state.lastCheckAt ? Date.parse(state.lastCheckAt) : 0;
+    let nextState: HarnessState = { ...state, stale };
+    if (
+      task.mode === 'single' &&
+      checks.length > 0 &&
+      task.status === 'running' &&
+      now.getTime() - lastCheck >= task.checkIntervalSeconds * 1000
+    ) {
+      nextState = { ...nextState, lastCheckAt: now.toISOString() };
+      const evaluation = await this.evaluate(task, host, client, nextState, checks);
+      if (evaluation.checkSessionId) nextState.checkSessionId = evaluation.checkSessionId;
+      task = await this.recordChecks(task, turn.number, evaluation.result, { midTurn: true }, nextState);
+      if (evaluation.result.allPassed) {
+        await this.abortSession(client, turn.sessionId);
+        task = await this.finishTurn(task, turn, obs, 'finished', 'checks passed while the turn ran; the turn was cut');
+        return this.complete(task, evaluation.result);
+      }
+      nextState = readState(task.harnessState);
+      nextState.stale = stale;
+    }
+
+    await this.repo.transaction(async () => {
+      await this.repo.updateTurn(turn, turnTotals(obs));
+      const updated = await this.repo.update(task, {
+        ...patch,
+        ...this.totals(task, turn, obs),
+        harnessState: json(nextState),
+      });
+      for (const e of events) await this.append(updated, e);
+    });
+    return this.config.harnessPollMs;
+  }
+
+  /** After a finished turn: verify (single) or re-read the plan (plan), then complete, stop or go on. */
+  private async afterTurn(
+    task: Task,
+    host: Host,
+    client: OpencodeClient,
+    turn: Turn,
+    obs: TurnObservation,
+  ): Promise<NextStep> {
+    if (task.status === 'running') {
+      task = await this.write(task, { status: 'verifying' }, [
+        { type: 'TASK_UPDATED', data: { previousStatus: 'running', turn: turn.number } },
+      ]);
+    }
+    const state = readState(task.harnessState);
+    const checks = checksOf(task);
+
+    if (task.mode === 'plan') return this.afterIteration(task, host, client, turn, state, checks);
+
+    const evaluation =
+      checks.length > 0
+        ? await this.evaluate(task, host, client, state, checks)
+        : { result: await this.weakVerdict(task, turn, obs) };
+    if (evaluation.checkSessionId) state.checkSessionId = evaluation.checkSessionId;
+    task = await this.recordChecks(task, turn.number, evaluation.result, {}, state);
+    if (evaluation.result.allPassed) return this.complete(task, evaluation.result);
+    if (task.status === 'paused') return null;
+    return this.startTurn(task, host, client, { failing: failureText(evaluation.result) });
+  }
+
+  private async afterIteration(
+    task: Task,
+    host: Host,
+    client: OpencodeClient,
+    turn: Turn,
+    state: HarnessState,
+    checks: Check[],
+  ): Promise<NextStep> {
+    const planPath = task.planFile;
+    let text = '';
+    try {
+      const entry = await client.stat(planPath);
+      if (entry && entry.type === 'file') text = (await client.readFile(planPath)).content;
+    } catch (err) {
+      return this.hostTrouble(task, state, err);
+    }
+    const plan = parsePlan(text);
+    const plans = state.plan ?? { history: [] };
+    const iterationMs = (turn.finishedAt ?? this.clock.now()).getTime() - turn.startedAt.getTime();
+    const closed = plans.counts ? itemsClosed({ counts: plans.counts }, plan) : plan.counts.total - plan.counts.open;
+    const history = [
+      ...plans.history,
+      { durationMs: iterationMs, closed, tokens: turn.tokensInput + turn.tokensOutput + turn.tokensReasoning },
+    ];
+    const progress = planProgress(history, plan);
+    const view = {
+      mode: 'plan',
+      percent: plan.percent,
+      done: plan.counts.done,
+      total: plan.counts.total,
+      manual: plan.counts.manual,
+      blocked: plan.counts.blocked,
+      open: plan.counts.open,
+      currentItem: plan.current?.text ?? null,
+      iterations: progress.iterations,
+      lastIterationMs: progress.lastMs,
+      averageIterationMs: progress.averageMs,
+      etaMs: progress.etaMs,
+      noProgressStreak: progress.noProgressStreak,
+    };
+    const nextState: HarnessState = { ...state, plan: { history, counts: plan.counts } };
+    task = await this.write(task, { progress: json(view), harnessState: json(nextState) }, [
+      { type: 'TASK_UPDATED', data: { iteration: turn.number, progress: json(view) } },
+    ]);
+
+    if (plan.complete && plan.completeReason !== 'empty') {
+      const summary = plan.tag?.summary ?? null;
+      if (checks.length === 0) {
+        const result = planResult(plan.completeReason ?? 'no_open_items', summary);
+        task = await this.recordChecks(task, turn.number, result, {}, nextState);
+        return this.complete(task, result, { summary });
+      }
+      const evaluation = await this.evaluate(task, host, client, nextState, checks);
+      if (evaluation.checkSessionId) nextState.checkSessionId = evaluation.checkSessionId;
+      task = await this.recordChecks(task, turn.number, evaluation.result, {}, nextState);
+      if (evaluation.result.allPassed) return this.complete(task, evaluation.result, { summary });
+      if (task.status === 'paused') return null;
+      return this.startTurn(task, host, client, { failing: failureText(evaluation.result) });
+    }
+    if (task.status === 'paused') return null;
+    const verdict = exhaustedBudget(readBudgets(task.budgets), this.use(task, nextState, null), false);
+    if (verdict) return this.fail(task, verdict.reason, verdict.detail);
+    return this.startTurn(task, host, client, {});
+  }
+
+  // ---- checks ---------------------------------------------------------------------------------
+
+  private async evaluate(
+    task: Task,
+    host: Host,
+    client: OpencodeClient,
+    state: HarnessState,
+    checks: Check[],
+  ): Promise<{ result: ChecksEvaluation; checkSessionId?: string }> {
+    let checkSessionId = state.checkSessionId;
+    const result = await evaluateChecks(
+      {
+        host: client,
+        session: async () => {
+          if (checkSessionId) {
+            try {
+              await client.getSession(checkSessionId);
+              return checkSessionId;
+            } catch (err) {
+              if (!(err instanceof OpencodeNotFoundError)) throw err;
+            }
+          }
+          checkSessionId = (await client.createSession({ title: `heddle checks: ${task.name}` })).id;
+          return checkSessionId;
+        },
+        commandAgent: task.agent ?? undefined,
+        commandModel: task.model ?? undefined,
+      },
+      checks,
+    );
+    void host;
+    return { result, ...(checkSessionId ? { checkSessionId } : {}) };
+  }
+
+  /** No checks: idle without error and the working tree changed (OpenCode's patch parts). */
+  private async weakVerdict(task: Task, turn: Turn, obs: TurnObservation): Promise<ChecksEvaluation> {
+    const earlier = await this.repo.changedFilesBefore(task.id, turn.number);
+    const changed = [...new Set([...earlier, ...obs.changedFiles, ...turn.changedFiles])];
+    const passed = changed.length > 0 && turn.outcome !== 'failed';
+    const result = {
+      index: 0,
+      kind: 'weak',
+      name: 'idle without error and the working tree changed',
+      status: passed ? 'pass' : 'fail',
+      passed,
+      summary: passed
+        ? `the agent changed ${changed.length} file(s)`
+        : 'the agent finished without changing any file in the workspace',
+      evidence: { files: changed.slice(0, 50) },
+      durationMs: 0,
+    } as unknown as CheckResult;
+    return {
+      results: [result],
+      allPassed: passed,
+      status: passed ? 'pass' : 'fail',
+      counts: { total: 1, passed: passed ? 1 : 0, failed: passed ? 0 : 1, errored: 0 },
+      startedAt: this.clock.now().toISOString(),
+      durationMs: 0,
+    };
+  }
+
+  private async recordChecks(
+    task: Task,
+    turnNumber: number,
+    result: ChecksEvaluation,
+    opts: { midTurn?: boolean },
+    state: HarnessState,
+  ): Promise<Task> {
+    return this.repo.transaction(async () => {
+      await this.repo.insertCheckRun({
+        teamId: task.teamId,
+        taskId: task.id,
+        turnNumber,
+        allPassed: result.allPassed,
+        results: json(result.results),
+      });
+      const updated = await this.repo.update(task, { harnessState: json(state) });
+      await this.append(updated, {
+        type: 'CHECK_RESULT',
+        data: {
+          turn: turnNumber,
+          allPassed: result.allPassed,
+          status: result.status,
+          counts: result.counts,
+          midTurn: opts.midTurn ?? false,
+          failing: result.results
+            .filter((r) => r.status !== 'pass')
+            .map((r) => ({ kind: r.kind, name: r.name ?? null, status: r.status, summary: r.summary })),
+        },
+      });
+      return updated;
+    });
+  }
+
+  private async lastFailures(task: Task): Promise<string | undefined> {
+    const run = await this.repo.latestCheckRun(task.id);
+    if (!run || run.allPassed) return undefined;
+    return failureText({ results: run.results as unknown as CheckResult[] } as ChecksEvaluation);
+  }
+
+  // ---- user actions on the host ---------------------------------------------------------------
+
+  /** Abort: stop the agent, reject what it still waits on, mark the turn. */
+  private async cleanup(task: Task): Promise<NextStep> {
+    const host = task.hostId ? await this.repo.host(task.teamId, task.hostId) : null;
+    if (host && task.sessionId) {
+      const client = this.clients.forHost(host, task.workspace);
+      try {
+        await this.abortSession(client, task.sessionId, { strict: true });
+      } catch (err) {
+        const state = readState(task.harnessState);
+        const since = state.hostErrorSince ? Date.parse(state.hostErrorSince) : this.clock.now().getTime();
+        if (this.clock.now().getTime() - since < this.config.harnessHostLostSeconds * 1000) {
+          await this.noteHostError(task, state, err);
+          return this.config.harnessPollMs * 2;
+        }
+        // The host stayed away: give up on it; the abort itself is already recorded.
+      }
+      const turn = await this.repo.turn(task.id, task.currentTurn);
+      if (turn && turn.outcome === 'sent') {
+        await this.repo.updateTurn(turn, {
+          outcome: 'aborted',
+          finishedAt: this.clock.now(),
+          error: 'aborted by a user',
+        });
+      }
+    }
+    await this.write(task, { pendingAction: null }, []);
+    if (host) await this.repo.refreshHostLoad(host.id);
+    return null;
+  }
+
+  /** Takeover: abort what runs, then prompt the same session with the new goal. */
+  private async takeover(task: Task): Promise<NextStep> {
+    const host = task.hostId ? await this.repo.host(task.teamId, task.hostId) : null;
+    if (!host || !task.sessionId) {
+      task = await this.write(task, { pendingAction: null, status: 'queued' }, []);
+      return 0;
+    }
+    const client = this.clients.forHost(host, task.workspace);
+    try {
+      await this.abortSession(client, task.sessionId, { strict: true });
+    } catch (err) {
+      return this.hostTrouble(task, readState(task.harnessState), err);
+    }
+    const turn = await this.repo.turn(task.id, task.currentTurn);
+    if (turn && turn.outcome === 'sent') {
+      await this.repo.updateTurn(turn, {
+        outcome: 'aborted',
+        finishedAt: this.clock.now(),
+        error: 'taken over by a user',
+      });
+    }
+    task = await this.write(task, { pendingAction: null }, []);
+    return this.startTurn(task, host, client, { freshBudget: true });
+  }
+
+  private async abortSession(client: OpencodeClient, sessionId: string, opts: { strict?: boolean } = {}) {
+    try {
+      await client.abort(sessionId);
+      // OpenCode leaves them open after an abort, and approving one later would still run the tool.
+      const [permissions, questions] = await Promise.all([client.listPermissions(), client.listQuestions()]);
+      await Promise.all([
+        ...permissions
+          .filter((p) => p.sessionID === sessionId)
+          .map((p) => client.replyPermission(p.id, 'reject').catch(() => false)),
+        ...questions
+          .filter((q) => q.sessionID === sessionId)
+          .map((q) => client.rejectQuestion(q.id).catch(() => false)),
+      ]);
+    } catch (err) {
+      if (opts.strict) throw err;
+      this.logger.warn(`abort of session ${sessionId} failed: ${describeError(err)}`);
+    }
+  }
+
+  // ---- endings --------------------------------------------------------------------------------
+
+  private async complete(task: Task, result: ChecksEvaluation, extra: { summary?: string | null } = {}) {
+    const now = this.clock.now();
+    const hostId = task.hostId;
+    await this.write(
+      task,
+      {
+        status: 'completed',
+        reason: null,
+        reasonDetail: null,
+        stale: false,
+        finishedAt: now,
+        result: json({
+          checks: result.counts,
+          verification: task.verification,
+          ...(extra.summary ? { summary: extra.summary } : {}),
+        }),
+      },
+      [{ type: 'TASK_COMPLETED', data: { verification: task.verification, checks: result.counts } }],
+    );
+    if (hostId) await this.repo.refreshHostLoad(hostId);
+    return null;
+  }
+
+  private async fail(task: Task, reason: FailureReason | string, detail: string): Promise<NextStep> {
+    const hostId = task.hostId;
+    await this.write(
+      task,
+      { status: 'failed', reason, reasonDetail: detail, stale: false, finishedAt: this.clock.now() },
+      [{ type: 'TASK_FAILED', data: { reason, reasonDetail: detail } }],
+    );
+    if (hostId) await this.repo.refreshHostLoad(hostId);
+    return null;
+  }
+
+  /** A call to the host failed: try again later; fail `session.lost` once it has lasted too long. */
+  private async hostTrouble(task: Task, state: HarnessState, err: unknown): Promise<NextStep> {
+    if (!(err instanceof OpencodeError)) throw err;
+    const now = this.clock.now().getTime();
+    const since = state.hostErrorSince ? Date.parse(state.hostErrorSince) : now;
+    if (now - since >= this.config.harnessHostLostSeconds * 1000) {
+      return this.fail(
+        task,
+        'session.lost',
+        `the host has not answered for ${Math.round((now - since) / 1000)} s: ${describeError(err)}`,
+      );
+    }
+    await this.noteHostError(task, state, err);
+    return Math.min(MAX_BACKOFF_MS, this.config.harnessPollMs * 2);
+  }
+
+  private async noteHostError(task: Task, state: HarnessState, err: unknown): Promise<void> {
+    const first = !state.hostErrorSince;
+    await this.write(
+      task,
+      {
+        harnessState: json({
+          ...state,
+          hostErrorSince: state.hostErrorSince ?? this.clock.now().toISOString(),
+          lastHostError: describeError(err),
+        }),
+      },
+      first ? [{ type: 'LOG_LINE', data: { level: 'warn', message: `host unreachable: ${describeError(err)}` } }] : [],
+    );
+  }
+
+  // ---- bookkeeping ----------------------------------------------------------------------------
+
+  private async finishTurn(
+    task: Task,
+    turn: Turn,
+    obs: TurnObservation,
+    outcome: 'finished' | 'failed' | 'aborted',
+    error?: string,
+  ): Promise<Task> {
+    const now = this.clock.now();
+    return this.repo.transaction(async () => {
+      await this.repo.updateTurn(turn, {
+        ...turnTotals(obs),
+        outcome,
+        error: error ?? null,
+        finishedAt: now,
+        activity: json(obs.activity),
+        changedFiles: obs.changedFiles,
+      });
+      const state = readState(task.harnessState);
+      const updated = await this.repo.update(task, {
+        ...this.totals(task, turn, obs),
+        claimedComplete: obs.claimedComplete,
+        stale: false,
+        harnessState: json({ ...state, stale: { ...INITIAL_STALE } }),
+      });
+      await this.append(updated, {
+        type: 'TURN_FINISHED',
+        data: {
+          turn: turn.number,
+          outcome,
+          ...(error ? { error } : {}),
+          tokens: json(obs.tokens),
+          costUsd: obs.costUsd,
+          durationMs: now.getTime() - turn.startedAt.getTime(),
+          claimedComplete: obs.claimedComplete,
+          changedFiles: obs.changedFiles.length,
+          activity: json(obs.activity),
+        },
+      });
+      return updated;
+    });
+  }
+
+  /** Task totals = everything before this turn + this turn as observed now. */
+  private totals(task: Task, turn: Turn, obs: TurnObservation): Prisma.TaskUpdateManyMutationInput {
+    return {
+      tokensInput: task.tokensInput - turn.tokensInput + obs.tokens.input,
+      tokensOutput: task.tokensOutput - turn.tokensOutput + obs.tokens.output,
+      tokensReasoning: task.tokensReasoning - turn.tokensReasoning + obs.tokens.reasoning,
+      tokensCacheRead: task.tokensCacheRead - turn.tokensCacheRead + obs.tokens.cacheRead,
+      tokensCacheWrite: task.tokensCacheWrite - turn.tokensCacheWrite + obs.tokens.cacheWrite,
+      costUsd: task.costUsd - turn.costUsd + obs.costUsd,
+    };
+  }
+
+  private baseOf(task: Task, now: Date) {
+    return {
+      turns: task.currentTurn,
+      tokens: task.tokensInput + task.tokensOutput + task.tokensReasoning,
+      costUsd: task.costUsd,
+      at: now.toISOString(),
+    };
+  }
+
+  /** Budget use since the base, including the running turn as observed now. */
+  private use(task: Task, state: HarnessState, running: { turn: Turn; obs: TurnObservation } | null): BudgetUse {
+    const base = state.base ?? this.baseOf(task, task.startedAt ?? task.createdAt);
+    let tokens = task.tokensInput + task.tokensOutput + task.tokensReasoning;
+    let costUsd = task.costUsd;
+    if (running) {
+      // The task totals hold the running turn as last recorded; swap in what is observed now.
+      const { turn, obs } = running;
+      tokens += totalTokens(obs.tokens) - (turn.tokensInput + turn.tokensOutput + turn.tokensReasoning);
+      costUsd += obs.costUsd - turn.costUsd;
+    }
+    const plan = state.plan ? planProgress(state.plan.history, 0) : null;
+    return {
+      turns: task.currentTurn - base.turns,
+      tokens: tokens - base.tokens,
+      costUsd: costUsd - base.costUsd,
+      wallSeconds: (this.clock.now().getTime() - Date.parse(base.at)) / 1000,
+      noProgressStreak: plan?.noProgressStreak ?? 0,
+    };
+  }
+
+  private async stalePolicy(teamId: string): Promise<StalePolicy> {
+    const team = await this.repo.teamSettings(teamId);
+    const settings = (team?.settings ?? {}) as { staleBusyObservations?: unknown; staleBusyAutoAbortAfter?: unknown };
+    const observations =
+      typeof settings.staleBusyObservations === 'number' ? settings.staleBusyObservations : DEFAULT_STALE_OBSERVATIONS;
+    const autoAbortAfter =
+      typeof settings.staleBusyAutoAbortAfter === 'number' ? settings.staleBusyAutoAbortAfter : undefined;
+    return { observations, ...(autoAbortAfter !== undefined ? { autoAbortAfter } : {}) };
+  }
+
+  private promptFor(task: Task, failing?: string): string {
+    const checks = checksOf(task);
+    const template = task.promptTemplate ?? (task.mode === 'plan' ? DEFAULT_PLAN_TEMPLATE : DEFAULT_TEMPLATE);
+    return renderPrompt(template, {
+      goal: task.goal,
+      steps: task.steps,
+      checks: checks.map(describeCheck),
+      failingChecks: failing,
+      planFile: posix.resolve(task.workspace, task.planFile),
+      workspace: task.workspace,
+    });
+  }
+
+  private sessionTitle(task: Task, iteration: number): string {
+    return task.mode === 'plan' ? `heddle: ${task.name} · iteration ${iteration}` : `heddle: ${task.name}`;
+  }
+
+  /** The turn's messages: pages back from the newest until Heddle's own prompt. */
+  private async turnMessages(
+    client: OpencodeClient,
+    sessionId: string,
+    userMessageId: string,
+  ): Promise<MessageWithParts[]> {
+    const collected: MessageWithParts[] = [];
+    let before: string | undefined;
+    for (;;) {
+      const page = await client.listMessages(sessionId, { limit: MESSAGE_PAGE, ...(before ? { before } : {}) });
+      collected.unshift(...page.messages);
+      const reached = page.messages.some((m) => m.info.id === userMessageId || m.info.id < userMessageId);
+      if (reached || !page.nextCursor) return collected;
+      before = page.nextCursor;
+    }
+  }
+
+  private async write(task: Task, data: Prisma.TaskUpdateManyMutationInput, events: EventSpec[]): Promise<Task> {
+    return this.repo.transaction(async () => {
+      const updated = await this.repo.update(task, data);
+      for (const e of events) await this.append(updated, e);
+      return updated;
+    });
+  }
+
+  private append(task: Task, event: EventSpec) {
+    return this.events.append(task.teamId, {
+      type: event.type,
+      taskId: task.id,
+      hostId: task.hostId,
+      data: { ...taskEventData(task), ...event.data },
+    });
+  }
+}
+
+/** What every task event carries: who it is and where it stands (never tool output or secrets). */
+export function taskEventData(task: Task): Prisma.InputJsonObject {
+  return {
+    name: task.name,
+    status: task.status,
+    reason: task.reason,
+    verification: task.verification,
+    currentTurn: task.currentTurn,
+    stale: task.stale,
+    claimedComplete: task.claimedComplete,
+    progress: (task.progress ?? null) as Prisma.InputJsonValue,
+  };
+}
+
+function checksOf(task: Task): Check[] {
+  return Array.isArray(task.checks) ? (task.checks as unknown as Check[]) : [];
+}
+
+function turnTotals(obs: TurnObservation) {
+  return {
+    tokensInput: obs.tokens.input,
+    tokensOutput: obs.tokens.output,
+    tokensReasoning: obs.tokens.reasoning,
+    tokensCacheRead: obs.tokens.cacheRead,
+    tokensCacheWrite: obs.tokens.cacheWrite,
+    costUsd: obs.costUsd,
+  };
+}
+
+function failureText(result: ChecksEvaluation): string {
+  return describeFailures(result.results) || 'The checks did not pass.';
+}
+
+function planResult(reason: string, summary: string | null): ChecksEvaluation {
+  const result = {
+    index: 0,
+    kind: 'plan',
+    name: 'plan complete',
+    status: 'pass',
+    passed: true,
+    summary: reason === 'tag' ? `<plan-complete>${summary ? `: ${summary}` : ''}` : 'no open item left in the plan',
+    evidence: {},
+    durationMs: 0,
+  } as unknown as CheckResult;
+  return {
+    results: [result],
+    allPassed: true,
+    status: 'pass',
+    counts: { total: 1, passed: 1, failed: 0, errored: 0 },
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+  };
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function json<T>(value: T): Prisma.InputJsonValue {
+  return value as unknown as Prisma.InputJsonValue;
+}

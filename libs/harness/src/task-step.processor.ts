@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Job, Queue, UnrecoverableError } from 'bullmq';
+import { AppConfig } from '@heddle/config';
+import { JOBS, QUEUES, TaskStepPayload, jobIds } from '@heddle/queue';
+import { HarnessRepository } from './harness.repository';
+import { TaskDriver } from './task-driver';
+
+const SWEEP_SCHEDULER_ID = 'harness-sweep';
+const SWEEP_LIMIT = 1000;
+/** A wake-up that found the task busy looks again this many times, a little later each time. */
+const BUSY_RETRIES = 4;
+
+export type StepResult = 'stepped' | 'busy' | 'superseded' | 'gone';
+
+/**
+ * The `harness` consumer. `task.step` takes a task's lease (one step per task at a time across
+ * every worker), lets the driver take the next step, then gives the lease back with the time of the
+ * next step and enqueues it. Exactly one scheduled chain lives per task: a step job whose due time
+ * is not the task's `wakeAt` was superseded and ends at once. `harness.sweep` re-enqueues tasks
+ * whose next step is overdue (lost jobs: a flushed Redis, a killed worker).
+ */
+@Processor(QUEUES.harness)
+export class TaskStepProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(TaskStepProcessor.name);
+  private readonly owner = `${hostname()}:${process.pid}`;
+
+  constructor(
+    private readonly repo: HarnessRepository,
+    private readonly driver: TaskDriver,
+    private readonly config: AppConfig,
+    @InjectQueue(QUEUES.harness) private readonly queue: Queue<TaskStepPayload & { retry?: number }>,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.harnessConcurrency;
+  }
+
+  async process(job: Job): Promise<unknown> {
+    switch (job.name) {
+      case JOBS.taskStep:
+        return { result: await this.step(job.data as TaskStepPayload & { retry?: number }) };
+      case JOBS.harnessSweep:
+        return this.sweep();
+      default:
+        throw new UnrecoverableError(`unknown job ${job.name} on queue ${QUEUES.harness}`);
+    }
+  }
+
+  async step(payload: TaskStepPayload & { retry?: number }): Promise<StepResult> {
+    const owner = `${this.owner}:${randomUUID()}`;
+    const leaseSeconds = this.config.harnessLeaseSeconds;
+    const task = await this.repo.acquire(payload.taskId, owner, leaseSeconds);
+    if (!task) {
+      const exists = await this.repo.find(payload.taskId);
+      if (!exists) return 'gone';
+      const retry = payload.retry ?? 0;
+      if (payload.dueMs === undefined && retry < BUSY_RETRIES) {
+        const delay = 250 * 2 ** retry;
+        await this.queue.add(
+          JOBS.taskStep,
+          { taskId: payload.taskId, retry: retry + 1 },
+          { jobId: jobIds.taskWake(payload.taskId, Date.now() + delay, retry + 1), delay },
+        );
+      }
+      return 'busy';
+    }
+    if (payload.dueMs !== undefined && task.wakeAt?.getTime() !== payload.dueMs) {
+      await this.repo.release(task.id, owner, undefined);
+      return 'superseded';
+    }
+    const renewal = setInterval(
+      () => void this.repo.renew(task.id, owner, leaseSeconds).catch(() => undefined),
+      (leaseSeconds * 1000) / 3,
+    );
+    let next: number | null;
+    try {
+      next = await this.driver.advance(task, { observation: payload.dueMs !== undefined });
+    } catch (err) {
+      this.logger.error(`step of task ${task.id} failed; trying again later: ${(err as Error).stack ?? err}`);
+      next = this.config.harnessPollMs * 2;
+    } finally {
+      clearInterval(renewal);
+    }
+    const due = next === null ? null : Date.now() + Math.max(0, next);
+    // The due time is recorded before the job exists: if the enqueue is lost, the sweep sees it overdue.
+    await this.repo.release(task.id, owner, due === null ? null : new Date(due));
+    if (due !== null) {
+      await this.queue.add(
+        JOBS.taskStep,
+        { taskId: task.id, dueMs: due },
+        { jobId: jobIds.taskStep(task.id, due), delay: Math.max(0, due - Date.now()) },
+      );
+    }
+    return 'stepped';
+  }
+
+  private async sweep(): Promise<{ enqueued: number }> {
+    const graceSeconds = Math.max(5, Math.ceil((this.config.harnessPollMs * 3) / 1000));
+    const overdue = await this.repo.overdue(graceSeconds, SWEEP_LIMIT);
+    const now = Date.now();
+    await this.queue.addBulk(
+      overdue.map(({ id }, i) => ({
+        name: JOBS.taskStep,
+        data: { taskId: id },
+        opts: { jobId: jobIds.taskWake(id, now, i) },
+      })),
+    );
+    if (overdue.length) this.logger.warn(`harness sweep re-enqueued ${overdue.length} task(s) whose step was overdue`);
+    return { enqueued: overdue.length };
+  }
+}
+
+/** Registers (or updates) the sweep's schedule when a worker with this consumer starts. */
+@Injectable()
+export class HarnessSweepSchedule implements OnApplicationBootstrap {
+  constructor(
+    @InjectQueue(QUEUES.harness) private readonly queue: Queue,
+    private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.upsertJobScheduler(
+      SWEEP_SCHEDULER_ID,
+      { every: this.config.harnessSweepMs },
+      { name: JOBS.harnessSweep, data: {} },
+    );
+  }
+}

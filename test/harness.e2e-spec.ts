@@ -5,6 +5,8 @@ import { FakeOpencode, TestApp, TestTeam, startFakeOpencode, waitFor } from '@he
  * the real binary in harness-real.e2e-spec.ts): dispatch, watch, verify, next turns, budgets,
  * stale-busy, abort, takeover, pause/resume. Each test makes its own team and host.
  */
+jest.setTimeout(30_000);
+
 describe('harness (e2e, fake host)', () => {
   let t: TestApp;
   const fakes: FakeOpencode[] = [];
@@ -198,5 +200,144 @@ describe('harness (e2e, fake host)', () => {
     });
     const task = await settled(team, id);
     expect(task).toMatchObject({ status: 'failed', reason: 'budget.tokens' });
+  });
+
+  it('reports a stale busy session once per episode and re-arms on progress', async () => {
+    const { team, fake, hostId } = await setup('harness-stale');
+    const patched = await t.request('PATCH', '/api/team', {
+      token: team.token,
+      body: { settings: { staleBusyObservations: 3 } },
+    });
+    expect(patched.status).toBe(200);
+    // Busy with no progress for a while (stale), one part finishes (progress), stale again, then done.
+    fake.script('STALESCRIPT', [
+      { type: 'wait', ms: 1500 },
+      { type: 'read', path: 'README.md' },
+      { type: 'wait', ms: 1500 },
+      { type: 'write', path: 'stale.txt', content: 'ok' },
+    ]);
+    const id = await createTask(team, {
+      workspace: fake.workspace,
+      goal: 'STALESCRIPT',
+      hostId,
+      checks: [{ kind: 'file_exists', path: 'stale.txt' }],
+    });
+    const task = await settled(team, id);
+    expect(task.status).toBe('completed');
+    const types = await eventTypes(team, id);
+    expect(types.filter((x) => x === 'SESSION_STALE_BUSY')).toHaveLength(2);
+    expect(types.indexOf('SESSION_STALE_BUSY')).toBeLessThan(types.indexOf('TURN_FINISHED'));
+  }, 20_000);
+
+  it('takes over a hung session: aborts it, then prompts the same session with the new goal', async () => {
+    const { team, fake, hostId } = await setup('harness-takeover');
+    const id = await createTask(team, {
+      workspace: fake.workspace,
+      goal: 'HANG',
+      hostId,
+      checks: [{ kind: 'file_exists', path: 'taken.txt' }],
+    });
+    const { value: running } = await waitFor(
+      () => getTask(team, id),
+      (task) => task.status === 'running' && task.currentTurn === 1,
+      { timeoutMs: 10_000, what: 'the first turn running' },
+    );
+    const res = await t.request('POST', `/api/tasks/${id}/takeover`, {
+      token: team.token,
+      body: { goal: 'FILE:taken.txt' },
+    });
+    expect(res.status).toBe(200);
+    const task = await settled(team, id);
+    expect(task).toMatchObject({ status: 'completed', currentTurn: 2, sessionId: running.sessionId });
+    const [first, second] = await turns(team, id);
+    expect(first.outcome).toBe('aborted');
+    expect(second).toMatchObject({ sessionId: running.sessionId, outcome: 'finished' });
+    expect(second.prompt).toContain('FILE:taken.txt');
+    expect(fake.requests().some((r) => r.path === `/session/${running.sessionId}/abort`)).toBe(true);
+  });
+
+  it('pauses (the running turn finishes, no new one) and resumes with a fresh turn', async () => {
+    const { team, fake, hostId } = await setup('harness-pause');
+    fake.script('PAUSESCRIPT', [
+      { type: 'wait', ms: 800 },
+      { type: 'text', text: 'nothing written' },
+    ]);
+    fake.script('RESUMED', [{ type: 'write', path: 'resumed.txt', content: 'ok' }]);
+    const id = await createTask(team, {
+      workspace: fake.workspace,
+      goal: 'PAUSESCRIPT',
+      hostId,
+      checks: [{ kind: 'file_exists', path: 'resumed.txt' }],
+    });
+    await waitFor(
+      () => getTask(team, id),
+      (task) => task.status === 'running',
+      { timeoutMs: 10_000, what: 'running' },
+    );
+    expect((await t.request('POST', `/api/tasks/${id}/pause`, { token: team.token })).status).toBe(200);
+    await waitFor(
+      () => turns(team, id),
+      (items) => items[0]?.outcome === 'finished',
+      { timeoutMs: 10_000, what: 'the paused turn finished' },
+    );
+    await waitFor(
+      () => t.request('GET', `/api/tasks/${id}/checks`, { token: team.token }),
+      (res) => res.body.items.length === 1,
+      { timeoutMs: 10_000, what: 'the paused turn verified' },
+    );
+    expect(await getTask(team, id)).toMatchObject({ status: 'paused', currentTurn: 1 });
+    const resumed = await t.request('POST', `/api/tasks/${id}/resume`, {
+      token: team.token,
+      body: { goal: 'RESUMED' },
+    });
+    expect(resumed.status).toBe(200);
+    const task = await settled(team, id);
+    expect(task).toMatchObject({ status: 'completed', currentTurn: 2 });
+  });
+
+  it('fails on the wall-clock budget, aborting the session', async () => {
+    const { team, fake, hostId } = await setup('harness-wall');
+    const id = await createTask(team, {
+      workspace: fake.workspace,
+      goal: 'HANG',
+      hostId,
+      budgets: { maxWallSeconds: 1 },
+    });
+    const task = await settled(team, id);
+    expect(task).toMatchObject({ status: 'failed', reason: 'budget.wall' });
+    expect(fake.requests().some((r) => r.path === `/session/${task.sessionId}/abort`)).toBe(true);
+    const [turn] = await turns(team, id);
+    expect(turn.outcome).toBe('aborted');
+  });
+
+  it('runs a plan: a fresh session per iteration, progress and ETA, done on <plan-complete>', async () => {
+    const { team, fake, hostId } = await setup('harness-plan');
+    const plan = (done: number, tag = '') =>
+      ['# Plan', ...[1, 2, 3].map((n) => `- [${n <= done ? 'x' : ' '}] item ${n}`), '- [MANUAL] ask legal', tag]
+        .join('\n')
+        .trimEnd() + '\n';
+    await import('node:fs/promises').then((fs) => fs.writeFile(`${fake.workspace}/PLAN.md`, plan(0)));
+    let iteration = 0;
+    fake.script(/Read the plan at/, () => {
+      iteration++;
+      const tag = iteration >= 3 ? '<plan-complete>all three items done</plan-complete>' : '';
+      return [{ type: 'write', path: 'PLAN.md', content: plan(iteration, tag) }];
+    });
+    const id = await createTask(team, { workspace: fake.workspace, goal: 'three items', hostId, mode: 'plan' });
+    const task = await settled(team, id);
+    expect(task).toMatchObject({ status: 'completed', currentTurn: 3 });
+    expect(task.progress).toMatchObject({
+      mode: 'plan',
+      done: 3,
+      total: 4,
+      manual: 1,
+      open: 0,
+      iterations: 3,
+      etaMs: 0,
+    });
+    expect(task.result).toMatchObject({ summary: 'all three items done' });
+    const sessions = (await turns(team, id)).map((x: { sessionId: string }) => x.sessionId);
+    expect(new Set(sessions).size).toBe(3);
+    expect((await turns(team, id))[0].prompt).toContain(`${fake.workspace}/PLAN.md`);
   });
 });

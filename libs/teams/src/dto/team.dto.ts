@@ -42,6 +42,18 @@ export class BudgetsDto {
   @IsInt()
   @Min(1)
   maxWallSeconds?: number;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 1000,
+    example: 3,
+    description: 'Plan mode: iterations in a row that close no plan item before the task fails (`budget.no_progress`).',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  maxNoProgressIterations?: number;
 }
 
 export class TeamSettingsDto {
@@ -51,6 +63,31 @@ export class TeamSettingsDto {
   @ValidateNested()
   @Type(() => BudgetsDto)
   defaultBudgets?: BudgetsDto;
+
+  @ApiPropertyOptional({
+    minimum: 2,
+    maximum: 100000,
+    default: 15,
+    description:
+      'Stale-busy: a session busy for this many consecutive harness observations (one per `HARNESS_POLL_MS`) with no new completed message or part raises `SESSION_STALE_BUSY` (once per episode; re-armed on progress).',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(2)
+  @Max(100000)
+  staleBusyObservations?: number;
+
+  @ApiPropertyOptional({
+    minimum: 2,
+    maximum: 100000,
+    description:
+      'Stale-busy policy: when set, a session still without progress after this many observations is aborted and prompted again (a new turn, within the budgets). Unset: never.',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(2)
+  @Max(100000)
+  staleBusyAutoAbortAfter?: number;
 }
 
 export class CreateTeamDto {

@@ -109,6 +109,68 @@ describe('tasks API', () => {
     );
   });
 
+  it('refuses a bad check with 400 and a message naming the check and its field', async () => {
+    const team = await t.createTeam();
+    const good = valid.checks[0];
+    for (const [check, message] of [
+      [{ kind: 'trust_me', path: 'a' }, /^checks\[1\]\.kind must be one of file_exists, .*, json_schema$/],
+      [{ kind: 'file_exists', path: '../../etc/passwd' }, 'checks[1].path must not escape the workspace (..)'],
+      [
+        { kind: 'file_contains', path: 'src/../../x', pattern: 'x' },
+        'checks[1].path must not escape the workspace (..)',
+      ],
+      [{ kind: 'file_exists', path: '/etc/passwd' }, 'checks[1].path must lie inside the workspace /srv/repos/api'],
+      [
+        { kind: 'file_absent', path: '/srv/repos/api-other/x' },
+        'checks[1].path must lie inside the workspace /srv/repos/api',
+      ],
+      [{ kind: 'git_changed', paths: ['src', '../x'] }, 'checks[1].paths[1] must not escape the workspace (..)'],
+      [{ kind: 'command' }, /^checks\[1\]\.command must be a string$/],
+      [{ kind: 'command', command: '  ' }, 'checks[1].command must not be blank'],
+      [{ kind: 'command', command: 'npm test', timeoutSeconds: 0 }, /^checks\[1\]\.timeoutSeconds /],
+      [{ kind: 'file_contains', path: 'a.ts', pattern: '(', regex: true }, /^checks\[1\]\.pattern is not a valid/],
+      [{ kind: 'file_exists', path: 'a.ts', extra: 1 }, 'checks[1].extra: property extra should not exist'],
+      ['file_exists', 'checks[1] must be an object'],
+    ] as const) {
+      const res = await create(team, { ...valid, checks: [good, check] });
+      expectErrorBody(res, 400, 'request/validation_failed');
+      expect({ check, details: res.body.details }).toEqual({
+        check,
+        details: [
+          { field: 'checks', errors: [typeof message === 'string' ? message : expect.stringMatching(message)] },
+        ],
+      });
+    }
+    // Every problem is reported, each naming its check.
+    const many = await create(team, {
+      ...valid,
+      checks: [{ kind: 'nope' }, good, { kind: 'file_exists', path: '../x' }, { kind: 'command' }],
+    });
+    expectErrorBody(many, 400, 'request/validation_failed');
+    expect(many.body.details[0].errors[0].split('; ').map((m: string) => m.split(' ')[0])).toEqual([
+      'checks[0].kind',
+      'checks[2].path',
+      'checks[3].command',
+    ]);
+    expectErrorBody(
+      await create(team, { ...valid, checks: Array.from({ length: 51 }, () => good) }),
+      400,
+      'request/validation_failed',
+    );
+
+    // Absolute paths inside the task's workspace are fine, and so are `..` segments that stay inside.
+    const inside = await create(team, {
+      ...valid,
+      checks: [
+        { kind: 'file_exists', path: '/srv/repos/api/src/health.ts' },
+        { kind: 'file_contains', path: 'src/../README.md', pattern: 'health', name: 'documented' },
+        { kind: 'git_changed', paths: ['.', '/srv/repos/api/src'] },
+        { kind: 'command', command: 'npm test', timeoutSeconds: 600 },
+      ],
+    });
+    expect(inside.status).toBe(201);
+  });
+
   it("refuses another team's host (404) and answers 404 for another team's task on every route", async () => {
     const a = await t.createTeam();
     const b = await t.createTeam();

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Job, Queue, UnrecoverableError } from 'bullmq';
 import { AppConfig } from '@heddle/config';
 import { JOBS, QUEUES, TaskStepPayload, jobIds } from '@heddle/queue';
 import { HarnessRepository } from './harness.repository';
 import { TaskDriver } from './task-driver';
 
-const SWEEP_SCHEDULER_ID = 'harness-sweep';
 const SWEEP_LIMIT = 1000;
 /** A wake-up that found the task busy looks again this many times, a little later each time. */
 const BUSY_RETRIES = 4;
@@ -19,8 +18,8 @@ export type StepResult = 'stepped' | 'busy' | 'superseded' | 'gone';
  * The `harness` consumer. `task.step` takes a task's lease (one step per task at a time across
  * every worker), lets the driver take the next step, then gives the lease back with the time of the
  * next step and enqueues it. Exactly one scheduled chain lives per task: a step job whose due time
- * is not the task's `wakeAt` was superseded and ends at once. `harness.sweep` re-enqueues tasks
- * whose next step is overdue (lost jobs: a flushed Redis, a killed worker).
+ * is not the task's `wakeAt` was superseded and ends at once. The sweep (HarnessSweepSchedule)
+ * re-enqueues tasks whose next step is overdue (lost jobs: a flushed Redis, a killed worker).
  */
 @Processor(QUEUES.harness)
 export class TaskStepProcessor extends WorkerHost implements OnApplicationBootstrap {
@@ -44,7 +43,7 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
     switch (job.name) {
       case JOBS.taskStep:
         return { result: await this.step(job.data as TaskStepPayload & { retry?: number }) };
-      case JOBS.harnessSweep:
+      case JOBS.harnessSweep: // enqueued by hand (or by older versions' job scheduler)
         return this.sweep();
       default:
         throw new UnrecoverableError(`unknown job ${job.name} on queue ${QUEUES.harness}`);
@@ -99,7 +98,7 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
     return 'stepped';
   }
 
-  private async sweep(): Promise<{ enqueued: number }> {
+  async sweep(): Promise<{ enqueued: number }> {
     const graceSeconds = Math.max(5, Math.ceil((this.config.harnessPollMs * 3) / 1000));
     const overdue = await this.repo.overdue(graceSeconds, SWEEP_LIMIT);
     const now = Date.now();
@@ -115,19 +114,40 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
   }
 }
 
-/** Registers (or updates) the sweep's schedule when a worker with this consumer starts. */
+/**
+ * Runs the sweep in every worker on a timer of its own rather than a BullMQ job scheduler: the
+ * sweep is what repairs a flushed or failed-over Redis, so it must not live in Redis. Several
+ * workers sweeping at once only enqueue wake-ups, which the per-task lease makes harmless.
+ */
 @Injectable()
-export class HarnessSweepSchedule implements OnApplicationBootstrap {
+export class HarnessSweepSchedule implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(HarnessSweepSchedule.name);
+  private timer?: NodeJS.Timeout;
+  private running = false;
+
   constructor(
-    @InjectQueue(QUEUES.harness) private readonly queue: Queue,
+    private readonly processor: TaskStepProcessor,
     private readonly config: AppConfig,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(
-      SWEEP_SCHEDULER_ID,
-      { every: this.config.harnessSweepMs },
-      { name: JOBS.harnessSweep, data: {} },
-    );
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.tick(), this.config.harnessSweepMs);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      await this.processor.sweep();
+    } catch (err) {
+      this.logger.warn(`harness sweep failed; next in ${this.config.harnessSweepMs} ms: ${String(err)}`);
+    } finally {
+      this.running = false;
+    }
   }
 }

@@ -60,6 +60,9 @@ export function toTurnResponse(turn: Turn): TurnResponseDto {
     costUsd: turn.costUsd,
     outcome: turn.outcome,
     error: turn.error,
+    sentAt: turn.sentAt?.toISOString() ?? null,
+    changedFiles: turn.changedFiles,
+    activity: turn.activity ?? null,
     startedAt: turn.startedAt.toISOString(),
     finishedAt: turn.finishedAt?.toISOString() ?? null,
   };

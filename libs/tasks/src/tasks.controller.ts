@@ -1,12 +1,14 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Query, UseInterceptors } from '@nestjs/common';
 import {
   ApiCreatedResponse,
+  ApiExtraModels,
   ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { CHECK_DTO_CLASSES } from '@heddle/checks';
 import { AuthContext, CurrentAuth, IdParam, PageQueryDto, RequireScopes } from '@heddle/common';
 import { CreatedOrReplayedInterceptor } from './created-or-replayed.interceptor';
 import { CreateTaskDto, ListTasksQueryDto, ResumeTaskDto, TakeoverTaskDto } from './dto/task.dto';
@@ -14,6 +16,7 @@ import { CheckRunPageDto, TaskPageDto, TaskResponseDto, TurnPageDto } from './dt
 import { CreatedTask, TasksService } from './tasks.service';
 
 @ApiTags('tasks')
+@ApiExtraModels(...CHECK_DTO_CLASSES)
 @Controller('api/tasks')
 export class TasksController {
   constructor(private readonly tasks: TasksService) {}

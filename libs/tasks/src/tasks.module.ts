@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '@heddle/audit';
 import { EventsModule } from '@heddle/events';
+import { SseModule } from '@heddle/platform';
+import { TaskEventsController } from './task-events.controller';
 import { TasksController } from './tasks.controller';
 import { TasksRepository } from './tasks.repository';
 import { TasksService } from './tasks.service';
@@ -12,5 +14,8 @@ import { TasksService } from './tasks.service';
 })
 export class TasksModule {}
 
-@Module({ imports: [TasksModule], controllers: [TasksController] })
+@Module({
+  imports: [TasksModule, EventsModule, SseModule],
+  controllers: [TasksController, TaskEventsController],
+})
 export class TasksApiModule {}

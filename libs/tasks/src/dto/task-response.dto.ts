@@ -6,6 +6,11 @@ export class BudgetsDto {
   @ApiProperty({ example: 2000000 }) maxTokens!: number;
   @ApiProperty({ example: 10 }) maxCostUsd!: number;
   @ApiProperty({ example: 3600 }) maxWallSeconds!: number;
+  @ApiProperty({
+    example: 3,
+    description: 'Plan mode: iterations in a row closing no item before `budget.no_progress`.',
+  })
+  maxNoProgressIterations!: number;
 }
 
 export class TokenTotalsDto {
@@ -86,8 +91,33 @@ export class TurnResponseDto {
   @ApiProperty() prompt!: string;
   @ApiProperty({ type: TokenTotalsDto }) tokens!: TokenTotalsDto;
   @ApiProperty() costUsd!: number;
-  @ApiProperty({ enum: ['sent', 'finished', 'failed', 'aborted'] }) outcome!: string;
+  @ApiProperty({
+    enum: ['sent', 'finished', 'failed', 'aborted'],
+    description: '`sent` while the turn runs (or its prompt is on its way).',
+  })
+  outcome!: string;
   @ApiProperty({ type: String, nullable: true }) error!: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the host accepted the prompt; null until then.',
+  })
+  sentAt!: string | null;
+  @ApiProperty({
+    type: [String],
+    example: ['/srv/repos/api/src/health.ts'],
+    description: 'Files the agent changed in this turn, as the host reports them.',
+  })
+  changedFiles!: string[];
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    additionalProperties: true,
+    example: { texts: ['Added the endpoint.\nTASK COMPLETE'], tools: ['read', 'edit'] },
+    description: 'Recent activity at the end of the turn: the last assistant texts and tool names (no tool output).',
+  })
+  activity!: unknown;
   @ApiProperty({ type: String, format: 'date-time' }) startedAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: string | null;
 }

@@ -18,9 +18,9 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { ApiCheckListProperty, Check, IsCheckList } from '@heddle/checks';
 import { IsOptionalNotNull, PageQueryDto } from '@heddle/common';
 import { TASK_STATUSES, TaskStatus } from '../task-state';
-import { CHECK_EXAMPLES, CHECK_KINDS, IsCheckList } from './check-list.validator';
 
 const LABEL = /^[a-z0-9][a-z0-9._:/-]*$/;
 const MODEL = /^[^/\s]+\/\S+$/;
@@ -53,6 +53,18 @@ export class BudgetsInputDto {
   @Min(1)
   @Max(604800)
   maxWallSeconds?: number;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 1000,
+    example: 3,
+    description: 'Plan mode: iterations in a row that close no plan item before the task fails (`budget.no_progress`).',
+  })
+  @IsOptionalNotNull()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  maxNoProgressIterations?: number;
 }
 
 export class CreateTaskDto {
@@ -80,21 +92,13 @@ export class CreateTaskDto {
   @MaxLength(10_000, { each: true })
   steps?: string[];
 
-  @ApiPropertyOptional({
-    type: 'array',
-    items: {
-      type: 'object',
-      required: ['kind'],
-      properties: { kind: { type: 'string', enum: [...CHECK_KINDS] } },
-      additionalProperties: true,
-    },
-    example: CHECK_EXAMPLES,
+  @ApiCheckListProperty({
     description:
-      'Acceptance checks, judged against the workspace: file_exists/file_absent {path}, file_contains/file_not_contains {path, pattern, regex?}, checklist_complete {path}, plan_complete_tag {path}, git_changed {paths?}, command {command, timeoutSeconds?}, json_schema {path, schema}. None means the weak default (idle without error and the working tree changed).',
+      'Acceptance checks, judged against the workspace through the host (never by asking the model); discriminated by `kind`. Paths are relative to the workspace (absolute ones only inside it). None means the weak default (idle without error and the working tree changed).',
   })
   @IsOptionalNotNull()
-  @IsCheckList()
-  checks?: Record<string, unknown>[];
+  @IsCheckList({ workspaceProperty: 'workspace' })
+  checks?: Check[];
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Run on this host (or give labels).' })
   @IsOptionalNotNull()

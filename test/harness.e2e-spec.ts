@@ -340,4 +340,83 @@ describe('harness (e2e, fake host)', () => {
     expect(new Set(sessions).size).toBe(3);
     expect((await turns(team, id))[0].prompt).toContain(`${fake.workspace}/PLAN.md`);
   });
+
+  it('fails on the cost budget while the turn runs', async () => {
+    const { team, fake, hostId } = await setup('harness-cost');
+    fake.script('COSTLY', [
+      { type: 'write', path: 'c1.txt', content: '1', cost: 0.6 },
+      { type: 'wait', ms: 3000 },
+      { type: 'write', path: 'c2.txt', content: '2', cost: 0.6 },
+    ]);
+    const id = await createTask(team, {
+      workspace: fake.workspace,
+      goal: 'COSTLY',
+      hostId,
+      checks: [{ kind: 'file_exists', path: 'never.txt' }],
+      budgets: { maxCostUsd: 0.5 },
+    });
+    const task = await settled(team, id);
+    expect(task).toMatchObject({ status: 'failed', reason: 'budget.cost' });
+    expect(task.costUsd).toBeGreaterThan(0.5);
+  });
+
+  it('fails a plan that runs out of turns with budget.turns', async () => {
+    const { team, fake, hostId } = await setup('harness-plan-budgets');
+    const fs = await import('node:fs/promises');
+    await fs.writeFile(`${fake.workspace}/PLAN.md`, '- [ ] one\n- [ ] two\n- [ ] three\n');
+    let ticked = 0;
+    fake.script(/Read the plan at/, () => {
+      ticked++;
+      const lines = [1, 2, 3].map((n) => `- [${n <= ticked ? 'x' : ' '}] item ${n}`);
+      return [{ type: 'write', path: 'PLAN.md', content: `${lines.join('\n')}\n` }];
+    });
+    const id = await createTask(team, {
+      workspace: fake.workspace,
+      goal: 'plan',
+      hostId,
+      mode: 'plan',
+      budgets: { maxTurns: 2 },
+    });
+    expect(await settled(team, id)).toMatchObject({ status: 'failed', reason: 'budget.turns', currentTurn: 2 });
+  });
+
+  it('fails a plan whose iterations close nothing with budget.no_progress', async () => {
+    const { team, fake, hostId } = await setup('harness-no-progress');
+    const fs = await import('node:fs/promises');
+    await fs.writeFile(`${fake.workspace}/PLAN.md`, '- [ ] one\n- [ ] two\n');
+    fake.script(/Read the plan at/, [{ type: 'write', path: 'notes.txt', content: 'thinking' }]);
+    const id = await createTask(team, {
+      workspace: fake.workspace,
+      goal: 'plan',
+      hostId,
+      mode: 'plan',
+      budgets: { maxNoProgressIterations: 2 },
+    });
+    const task = await settled(team, id);
+    expect(task).toMatchObject({ status: 'failed', reason: 'budget.no_progress', currentTurn: 2 });
+    expect(task.progress).toMatchObject({ done: 0, open: 2, noProgressStreak: 2 });
+  });
+
+  it('aborts and re-prompts a stale session when the team policy says so', async () => {
+    const { team, fake, hostId } = await setup('harness-stale-abort');
+    const patched = await t.request('PATCH', '/api/team', {
+      token: team.token,
+      body: { settings: { staleBusyObservations: 2, staleBusyAutoAbortAfter: 4 } },
+    });
+    expect(patched.body.settings).toMatchObject({ staleBusyObservations: 2, staleBusyAutoAbortAfter: 4 });
+    fake.script('STUCKONCE', [{ type: 'hang' }], { times: 1 });
+    fake.script(/stalled/, [{ type: 'write', path: 'unstuck.txt', content: 'ok' }]);
+    const id = await createTask(team, {
+      workspace: fake.workspace,
+      goal: 'STUCKONCE',
+      hostId,
+      checks: [{ kind: 'file_exists', path: 'unstuck.txt' }],
+    });
+    const task = await settled(team, id);
+    expect(task).toMatchObject({ status: 'completed', currentTurn: 2 });
+    const [first, second] = await turns(team, id);
+    expect(first).toMatchObject({ outcome: 'aborted', error: 'aborted by the stale-busy policy' });
+    expect(second.sessionId).toBe(first.sessionId);
+    expect(await eventTypes(team, id)).toContain('SESSION_STALE_BUSY');
+  });
 });

@@ -48,6 +48,8 @@ interface EventSpec {
 const MESSAGE_PAGE = 50;
 const MAX_BACKOFF_MS = 30_000;
 const DEFAULT_STALE_OBSERVATIONS = 15;
+/** How long an abort may take to show as idle before the harness goes on anyway. */
+const SETTLE_MS = 5000;
 
 const isFinished = (status: string) => status === 'completed' || status === 'failed' || status === 'aborted';
 
@@ -386,9 +388,6 @@ export class TaskDriver {
             activity: json(obs.activity),
           },
         });
-      } else if (seen.rearmed || (task.stale && seen.state.observations <= 1)) {
-        patch.stale = false;
-        events.push({ type: 'TASK_UPDATED', data: { staleCleared: true } });
       } else if (seen.decision === 'abort') {
         this.logger.warn(`task ${task.id}: session ${turn.sessionId} stale; aborting and prompting again (policy)`);
         await this.abortSession(client, turn.sessionId);
@@ -396,6 +395,9 @@ export class TaskDriver {
         return this.startTurn(task, host, client, {
           failing: 'The previous turn stalled (no progress) and was aborted. Continue the work.',
         });
+      } else if (seen.rearmed || (task.stale && seen.state.observations <= 1)) {
+        patch.stale = false;
+        events.push({ type: 'TASK_UPDATED', data: { staleCleared: true } });
       }
     }
 
@@ -688,6 +690,7 @@ export class TaskDriver {
   private async abortSession(client: OpencodeClient, sessionId: string, opts: { strict?: boolean } = {}) {
     try {
       await client.abort(sessionId);
+      await this.settle(client, sessionId);
       // OpenCode leaves them open after an abort, and approving one later would still run the tool.
       const [permissions, questions] = await Promise.all([client.listPermissions(), client.listQuestions()]);
       await Promise.all([
@@ -701,6 +704,18 @@ export class TaskDriver {
     } catch (err) {
       if (opts.strict) throw err;
       this.logger.warn(`abort of session ${sessionId} failed: ${describeError(err)}`);
+    }
+  }
+
+  /**
+   * Waits (briefly) for an aborted session to report idle: a prompt sent while the aborted loop is
+   * still winding down is stored but never answered.
+   */
+  private async settle(client: OpencodeClient, sessionId: string): Promise<void> {
+    const deadline = Date.now() + SETTLE_MS;
+    while (Date.now() < deadline) {
+      if ((await client.sessionStatus(sessionId)).type === 'idle') return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 

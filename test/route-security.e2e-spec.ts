@@ -16,6 +16,9 @@ const UNSECURED_OPERATIONS: string[] = [];
 
 const label = (op: Pick<ApiOperation, 'method' | 'path'>) => `${op.method} ${op.path}`;
 
+// The sweeps request every route of the API one after another.
+jest.setTimeout(30_000);
+
 describe('route security (e2e)', () => {
   let t: TestApp;
   let document: { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, unknown> } };

@@ -5,10 +5,12 @@ import { AppConfig, ConfigModule } from '@heddle/config';
 import { DbModule } from '@heddle/db';
 import { EventsApiModule } from '@heddle/events';
 import { HostsApiModule } from '@heddle/hosts';
+import { SinksApiModule } from '@heddle/notifications';
 import { PlatformModule } from '@heddle/platform';
 import { OpsApiModule, QueueModule } from '@heddle/queue';
 import { TasksApiModule } from '@heddle/tasks';
 import { TeamsApiModule } from '@heddle/teams';
+import { WebhooksApiModule } from '@heddle/webhooks';
 import { WorkersModule } from '@heddle/workers';
 
 export interface ApiModuleOptions {
@@ -32,6 +34,8 @@ export class ApiModule {
         HostsApiModule,
         TasksApiModule,
         EventsApiModule,
+        WebhooksApiModule,
+        SinksApiModule,
         OpsApiModule,
         ...(options.withWorkers ? [WorkersModule.forConsumers(config.workerConsumers)] : []),
       ],

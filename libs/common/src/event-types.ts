@@ -20,6 +20,12 @@ export const EVENT_TYPES = [
   'HOST_ONLINE',
   'HOST_OFFLINE',
   'LOG_LINE',
+  'WEBHOOK_DISABLED',
+  'WEBHOOK_PING',
+  'SINK_DISABLED',
 ] as const;
+
+/** Events that are never fanned out by the relay (a ping goes only to the endpoint it tests). */
+export const UNRELAYED_EVENT_TYPES: readonly EventType[] = ['WEBHOOK_PING'];
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -61,6 +61,12 @@ describe('loadConfig', () => {
         harnessCallTimeoutMs: 15000,
         harnessSweepMs: 15000,
         harnessLeaseSeconds: 60,
+        outboxPollMs: 1000,
+        deliverySweepMs: 10000,
+        webhookTimeoutMs: 10000,
+        webhookDisableAfterSeconds: 432000,
+        webhookConcurrency: 32,
+        webhookEndpointConcurrency: 4,
       });
       expect(config.bootstrapToken).toBeUndefined();
       expect(config.encryptionKey).toEqual(Buffer.from(KEY, 'base64'));
@@ -163,6 +169,13 @@ describe('loadConfig', () => {
       ['HARNESS_CALL_TIMEOUT_MS', '600001', /must be between 100 and 600000/],
       ['HARNESS_SWEEP_MS', '999', /must be between 1000 and 3600000/],
       ['HARNESS_LEASE_SECONDS', '4', /must be between 5 and 3600/],
+      ['OUTBOX_POLL_MS', '49', /must be between 50 and 60000/],
+      ['DELIVERY_SWEEP_MS', '999', /must be between 1000 and 3600000/],
+      ['WEBHOOK_TIMEOUT_MS', '99', /must be between 100 and 120000/],
+      ['WEBHOOK_DISABLE_AFTER_SECONDS', '0', /must be between 1 and 7776000/],
+      ['WEBHOOK_CONCURRENCY', '0', /must be between 1 and 1000/],
+      ['WEBHOOK_ENDPOINT_CONCURRENCY', 'x', /must be a whole number/],
+      ['HEDDLE_FILE_SINK_ROOT', 'relative/dir', /must be an absolute path/],
     ];
 
     it.each(cases)('reports %s=%j', (name, value, reason) => {
@@ -254,10 +267,10 @@ describe('loadConfig', () => {
 
   describe('WORKER_CONSUMERS', () => {
     it('lists the known names when a name is unknown', () => {
-      const err = configError(env({ WORKER_CONSUMERS: 'maintenance, outbox, harness' }));
+      const err = configError(env({ WORKER_CONSUMERS: 'maintenance, mailer, harnes' }));
 
       expect(err.problems).toHaveLength(1);
-      expect(err.problems[0]).toContain('unknown consumer(s) outbox, harness');
+      expect(err.problems[0]).toContain('unknown consumer(s) mailer, harnes');
       expect(err.problems[0]).toContain(`known: ${WORKER_CONSUMER_NAMES.join(', ')} (or "all")`);
     });
 

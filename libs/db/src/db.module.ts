@@ -31,6 +31,9 @@ class PrismaModule {}
           adapter: new TransactionalAdapterPrisma<PrismaService>({
             prismaInjectionToken: PrismaService,
             sqlFlavor: 'postgresql',
+            // Prisma's 2 s wait for a pooled connection fails requests in a burst that the pool would
+            // serve a moment later; the transaction's own timeout stays the guard against a stuck one.
+            defaultTxOptions: { maxWait: 10_000, timeout: 15_000 },
           }),
         }),
       ],

@@ -4,4 +4,18 @@ export { isUniqueViolation, mapPrismaError } from './prisma-errors';
 export { InjectTransactionHost, Transactional, TransactionHost } from './transaction';
 export type { TxHost, PrismaAdapter } from './transaction';
 export { Prisma } from './generated/client';
-export type { Team, ApiToken, AuditLog, Event, Host, Task, Turn, CheckRun } from './generated/client';
+export type {
+  Team,
+  ApiToken,
+  AuditLog,
+  Event,
+  Host,
+  Task,
+  Turn,
+  CheckRun,
+  RelayCursor,
+  WebhookEndpoint,
+  Sink,
+  Delivery,
+  DeliveryAttempt,
+} from './generated/client';

@@ -9,6 +9,8 @@ import { AppConfig } from '@heddle/config';
  */
 export const EVENTS_CHANNEL = 'heddle_events';
 
+/** Subscribers of every team's events, kept under a key no team id can take. */
+const ALL_TEAMS = '*';
 const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 10_000;
 
@@ -45,6 +47,11 @@ export class EventNotifications implements OnModuleDestroy {
       team.delete(entry);
       if (team.size === 0 && this.subscribers.get(teamId) === team) this.subscribers.delete(teamId);
     };
+  }
+
+  /** Calls `wake` whenever any team may have committed new events (the outbox relay). */
+  subscribeAll(wake: () => void): () => void {
+    return this.subscribe(ALL_TEAMS, wake);
   }
 
   /** Subscriptions open now: of one team, or of all. For tests and diagnostics. */
@@ -128,6 +135,7 @@ export class EventNotifications implements OnModuleDestroy {
 
   private wake(teamId: string): void {
     for (const wake of this.subscribers.get(teamId) ?? []) wake();
+    for (const wake of this.subscribers.get(ALL_TEAMS) ?? []) wake();
   }
 
   private wakeAll(): void {

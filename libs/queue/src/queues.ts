@@ -5,6 +5,8 @@ export const QUEUES = {
   maintenance: 'maintenance',
   hostHealth: 'host-health',
   harness: 'harness',
+  webhooks: 'webhooks',
+  notify: 'notify',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -63,6 +65,17 @@ export const DEFAULT_JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
   harness: {
     attempts: 1,
     removeOnComplete: true,
+    removeOnFail: { age: 24 * 3600, count: 1000 },
+  },
+  // Retries follow the delivery's own schedule (a new job per attempt, id dlv_<delivery>_<n>), not BullMQ's.
+  webhooks: {
+    attempts: 1,
+    removeOnComplete: { age: 3600, count: 10_000 },
+    removeOnFail: { age: 24 * 3600, count: 1000 },
+  },
+  notify: {
+    attempts: 1,
+    removeOnComplete: { age: 3600, count: 10_000 },
     removeOnFail: { age: 24 * 3600, count: 1000 },
   },
 };

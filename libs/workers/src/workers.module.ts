@@ -1,8 +1,11 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import type { WorkerConsumerName } from '@heddle/config';
+import { OutboxWorkerModule } from '@heddle/delivery';
 import { HarnessWorkerModule } from '@heddle/harness';
 import { HostsWorkerModule } from '@heddle/hosts';
+import { NotifyWorkerModule } from '@heddle/notifications';
 import { MaintenanceWorkerModule } from '@heddle/queue';
+import { WebhooksWorkerModule } from '@heddle/webhooks';
 
 /**
  * Every worker consumer by the name WORKER_CONSUMERS uses. The Record type makes a consumer
@@ -12,6 +15,9 @@ export const CONSUMER_MODULES: Record<WorkerConsumerName, Type> = {
   maintenance: MaintenanceWorkerModule,
   'host-health': HostsWorkerModule,
   harness: HarnessWorkerModule,
+  outbox: OutboxWorkerModule,
+  webhooks: WebhooksWorkerModule,
+  notify: NotifyWorkerModule,
 };
 
 @Module({})

@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { Delivery, Event, InjectTransactionHost, Prisma, TxHost } from '@heddle/db';
+
+export interface RelayTarget {
+  kind: 'webhook' | 'sink';
+  id: string;
+  events: string[];
+}
+
+@Injectable()
+export class RelayRepository {
+  constructor(@InjectTransactionHost() private readonly txHost: TxHost) {}
+
+  transaction<T>(fn: () => Promise<T>): Promise<T> {
+    return this.txHost.withTransaction(fn);
+  }
+
+  /** Gives every team a cursor (new teams start at 0: their whole log is relayed). */
+  async ensureCursors(): Promise<void> {
+    await this.txHost.tx.$executeRaw`
+      INSERT INTO "relay_cursors" ("teamId", "relayedSeq", "updatedAt")
+      SELECT t."id", 0, now() FROM "teams" t
+      LEFT JOIN "relay_cursors" c ON c."teamId" = t."id" WHERE c."teamId" IS NULL
+      ON CONFLICT DO NOTHING`;
+  }
+
+  /**
+   * Cursors of teams with committed events not yet relayed, locked for this transaction; those
+   * another relay holds are skipped, so parallel relays share the work and never relay twice.
+   */
+  lockBehind(limit: number): Promise<{ teamId: string; relayedSeq: bigint }[]> {
+    return this.txHost.tx.$queryRaw`
+      SELECT c."teamId", c."relayedSeq" FROM "relay_cursors" c
+      JOIN "teams" t ON t."id" = c."teamId"
+      WHERE t."eventSeq" > c."relayedSeq"
+      ORDER BY c."updatedAt" LIMIT ${limit}
+      FOR UPDATE OF c SKIP LOCKED`;
+  }
+
+  eventsAfter(teamId: string, seq: bigint, limit: number): Promise<Event[]> {
+    return this.txHost.tx.event.findMany({
+      where: { teamId, seq: { gt: seq } },
+      orderBy: { seq: 'asc' },
+      take: limit,
+    });
+  }
+
+  async targets(teamId: string): Promise<RelayTarget[]> {
+    const [webhooks, sinks] = await Promise.all([
+      this.txHost.tx.webhookEndpoint.findMany({
+        where: { teamId, enabled: true, disabledAt: null },
+        select: { id: true, events: true },
+      }),
+      this.txHost.tx.sink.findMany({
+        where: { teamId, enabled: true, disabledAt: null },
+        select: { id: true, events: true },
+      }),
+    ]);
+    return [
+      ...webhooks.map((w) => ({ kind: 'webhook' as const, ...w })),
+      ...sinks.map((s) => ({ kind: 'sink' as const, ...s })),
+    ];
+  }
+
+  createDeliveries(rows: Prisma.DeliveryCreateManyInput[]): Promise<Delivery[]> {
+    if (rows.length === 0) return Promise.resolve([]);
+    return this.txHost.tx.delivery.createManyAndReturn({ data: rows, skipDuplicates: true });
+  }
+
+  async advance(teamId: string, seq: bigint): Promise<void> {
+    await this.txHost.tx.relayCursor.update({ where: { teamId }, data: { relayedSeq: seq } });
+  }
+}

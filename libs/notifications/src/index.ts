@@ -1,0 +1,1 @@
+export { NotifyWorkerModule, SinksApiModule } from './notifications.module';

@@ -1,0 +1,1 @@
+export { WebhooksWorkerModule, WebhooksApiModule } from './webhooks.module';

@@ -38,10 +38,11 @@ export class DeliveryRepository {
   }
 
   /** Pending deliveries whose attempt is overdue (their job was lost, or their worker died). */
-  overdue(graceSeconds: number, limit: number) {
+  overdue(graceSeconds: number, limit: number, teamIds: readonly string[] | null = null) {
+    const scope = teamIds === null ? Prisma.sql`TRUE` : Prisma.sql`"teamId" = ANY(${[...teamIds]}::uuid[])`;
     return this.txHost.tx.$queryRaw<{ id: string; attempts: number; webhookId: string | null }[]>`
       SELECT "id", "attempts", "webhookId" FROM "deliveries"
-      WHERE "status" = 'pending' AND "nextAttemptAt" < now() - make_interval(secs => ${graceSeconds})
+      WHERE "status" = 'pending' AND "nextAttemptAt" < now() - make_interval(secs => ${graceSeconds}) AND ${scope}
       ORDER BY "nextAttemptAt" LIMIT ${limit}`;
   }
 

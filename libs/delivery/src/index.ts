@@ -13,3 +13,4 @@ export type { HttpPost } from './http-sender';
 export { RETRY_DELAYS_MS, MAX_ATTEMPTS, classifyAttempt, nextRetryDelay, parseRetryAfter } from './retry-policy';
 export type { AttemptOutcome, AttemptVerdict } from './retry-policy';
 export { EndpointSlots } from './endpoint-slots';
+export { RelayScope } from './relay-scope';

@@ -7,11 +7,13 @@ import { DeliveryMetrics } from './delivery-metrics';
 import { DeliveryRepository } from './delivery.repository';
 import { DeliveryRunner } from './delivery-runner';
 import { wantsEvent } from './event-payload';
+import { RelayScope } from './relay-scope';
 import { RelayRepository } from './relay.repository';
 
 const TEAMS_PER_BATCH = 20;
 const EVENTS_PER_TEAM = 500;
 const SWEEP_LIMIT = 1000;
+const CURSOR_REFRESH_MS = 1000;
 
 /**
  * The `outbox` consumer. Reads committed events in seq order per team and creates one delivery row
@@ -39,6 +41,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly metrics: DeliveryMetrics,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly scope: RelayScope,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -62,11 +65,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async run(): Promise<void> {
-    let round = 0;
+    let cursorsAt = 0;
     while (!this.closed) {
       this.rung = false;
       try {
-        if (round++ % 50 === 0) await this.relays.ensureCursors();
+        // New teams get their cursor here (at most once a second: an INSERT … SELECT over teams).
+        if (Date.now() - cursorsAt >= CURSOR_REFRESH_MS) {
+          await this.relays.ensureCursors();
+          cursorsAt = Date.now();
+        }
         const relayed = await this.relayOnce();
         if (relayed > 0) continue;
       } catch (err) {
@@ -88,11 +95,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   /** One round over the teams that are behind. Returns the number of events relayed. */
   async relayOnce(): Promise<number> {
     const result = await this.relays.transaction(async () => {
-      const cursors = await this.relays.lockBehind(TEAMS_PER_BATCH);
+      const cursors = await this.relays.lockBehind(TEAMS_PER_BATCH, this.scope.teamIds());
       let events = 0;
       const created: { id: string; webhookId: string | null; committedAt: Date }[] = [];
       for (const cursor of cursors) {
-        // A new team's cursor starts at 0: make sure it exists before the first relay round sees it.
         const batch = await this.relays.eventsAfter(cursor.teamId, cursor.relayedSeq, EVENTS_PER_TEAM);
         if (batch.length === 0) continue;
         const targets = await this.relays.targets(cursor.teamId);
@@ -136,7 +142,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     this.sweeping = true;
     try {
       const graceSeconds = Math.max(5, Math.ceil(this.config.deliverySweepMs / 1000));
-      const overdue = await this.deliveries.overdue(graceSeconds, SWEEP_LIMIT);
+      const overdue = await this.deliveries.overdue(graceSeconds, SWEEP_LIMIT, this.scope.teamIds());
       if (overdue.length === 0) return 0;
       const attempts = new Map(overdue.map((d) => [d.id, d.attempts + 1] as const));
       await this.runner.enqueueMany(overdue, (id) => attempts.get(id)!);

@@ -28,11 +28,12 @@ export class RelayRepository {
    * Cursors of teams with committed events not yet relayed, locked for this transaction; those
    * another relay holds are skipped, so parallel relays share the work and never relay twice.
    */
-  lockBehind(limit: number): Promise<{ teamId: string; relayedSeq: bigint }[]> {
+  lockBehind(limit: number, teamIds: readonly string[] | null): Promise<{ teamId: string; relayedSeq: bigint }[]> {
+    const scope = teamIds === null ? Prisma.sql`TRUE` : Prisma.sql`c."teamId" = ANY(${[...teamIds]}::uuid[])`;
     return this.txHost.tx.$queryRaw`
       SELECT c."teamId", c."relayedSeq" FROM "relay_cursors" c
       JOIN "teams" t ON t."id" = c."teamId"
-      WHERE t."eventSeq" > c."relayedSeq"
+      WHERE t."eventSeq" > c."relayedSeq" AND ${scope}
       ORDER BY c."updatedAt" LIMIT ${limit}
       FOR UPDATE OF c SKIP LOCKED`;
   }

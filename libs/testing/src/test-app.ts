@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import { ApiTokensService } from '@heddle/auth';
 import { Clock, Scope, TEAM_SCOPES } from '@heddle/common';
 import { AppConfig, loadConfig } from '@heddle/config';
+import { RelayScope } from '@heddle/delivery';
 import { configureApp, createHttpAdapter } from '@heddle/platform';
 import { TeamsService } from '@heddle/teams';
 // libs/testing is the one lib allowed to import an app: tests must exercise the real API module.
@@ -39,6 +40,7 @@ export class TestApp {
     readonly app: NestFastifyApplication,
     readonly config: AppConfig,
     readonly clock: MutableClock,
+    private readonly relayScope: TestRelayScope,
   ) {}
 
   static async create(options: TestAppOptions = {}): Promise<TestApp> {
@@ -49,17 +51,20 @@ export class TestApp {
       ...options.env,
     });
     const clock = new MutableClock();
+    const scope = new TestRelayScope();
     const moduleRef = await Test.createTestingModule({
       imports: [ApiModule.forRoot(config, { withWorkers: options.withWorkers ?? false })],
     })
       .overrideProvider(Clock)
       .useValue(clock)
+      .overrideProvider(RelayScope)
+      .useValue(scope)
       .compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { logger: false });
     await configureApp(app, { swagger: true, version: 'test' });
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
-    return new TestApp(app, config, clock);
+    return new TestApp(app, config, clock, scope);
   }
 
   async close(): Promise<void> {
@@ -74,7 +79,13 @@ export class TestApp {
   async createTeam(prefix = 'team'): Promise<TestTeam> {
     const name = `${prefix}-${randomUUID().slice(0, 12)}`;
     const created = await this.get(TeamsService).create({ system: 'test' }, name);
+    this.relayScope.add(created.id);
     return { teamId: created.id, name, token: created.token };
+  }
+
+  /** Lets this app's outbox relay see a team made otherwise than by createTeam (see TestRelayScope). */
+  relayTeam(teamId: string): void {
+    this.relayScope.add(teamId);
   }
 
   /** A token of the given team holding exactly these scopes. */
@@ -158,3 +169,21 @@ export class TestApp {
 }
 
 export { TEAM_SCOPES };
+
+/**
+ * This app's outbox relay and delivery sweep see only the teams it created (createTeam): test files
+ * share one database, and another file's relay would otherwise enqueue this file's deliveries into
+ * its own queue prefix. Teams made through the API (POST /api/teams) can be added with
+ * `TestApp.relayTeam`.
+ */
+class TestRelayScope extends RelayScope {
+  private readonly ids = new Set<string>();
+
+  add(teamId: string): void {
+    this.ids.add(teamId);
+  }
+
+  override teamIds(): readonly string[] {
+    return [...this.ids];
+  }
+}

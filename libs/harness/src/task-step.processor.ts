@@ -4,7 +4,7 @@ import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Job, Queue, UnrecoverableError } from 'bullmq';
 import { AppConfig } from '@heddle/config';
-import { JOBS, QUEUES, TaskStepPayload, jobIds } from '@heddle/queue';
+import { JOBS, QUEUES, QueueMetrics, TaskStepPayload, jobIds } from '@heddle/queue';
 import { HarnessRepository } from './harness.repository';
 import { TaskDriver } from './task-driver';
 
@@ -30,6 +30,7 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
     private readonly repo: HarnessRepository,
     private readonly driver: TaskDriver,
     private readonly config: AppConfig,
+    private readonly metrics: QueueMetrics,
     @InjectQueue(QUEUES.harness) private readonly queue: Queue<TaskStepPayload & { retry?: number }>,
   ) {
     super();
@@ -40,6 +41,7 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
   }
 
   async process(job: Job): Promise<unknown> {
+    this.metrics.started(QUEUES.harness, job);
     switch (job.name) {
       case JOBS.taskStep:
         return { result: await this.step(job.data as TaskStepPayload & { retry?: number }) };

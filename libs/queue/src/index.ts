@@ -10,3 +10,4 @@ export type {
 export { TaskWaker } from './task-waker';
 export { MaintenanceWorkerModule } from './maintenance.processor';
 export { OpsApiModule } from './ops.controller';
+export { QueueMetrics } from './queue-metrics';

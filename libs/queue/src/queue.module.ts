@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '@heddle/config';
 import { DEFAULT_JOB_OPTIONS, QUEUES } from './queues';
+import { QueueMetrics } from './queue-metrics';
 import { TaskWaker } from './task-waker';
 
 const queues = Object.values(QUEUES).map((name) =>
@@ -21,7 +22,7 @@ const queues = Object.values(QUEUES).map((name) =>
     }),
     ...queues,
   ],
-  providers: [TaskWaker],
-  exports: [...queues, TaskWaker],
+  providers: [TaskWaker, QueueMetrics],
+  exports: [...queues, TaskWaker, QueueMetrics],
 })
 export class QueueModule {}

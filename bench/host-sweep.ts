@@ -10,10 +10,10 @@
 import { randomBytes } from 'node:crypto';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { JobType, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { PrismaService } from '@heddle/db';
 import { JOBS, QUEUES } from '@heddle/queue';
 import { FakeOpencode, TestApp, startFakeOpencode } from '@heddle/testing';
+import { deleteQueueKeys } from './queue-keys';
 
 export interface HostSweepOptions {
   databaseUrl: string;
@@ -299,22 +299,6 @@ async function settle(queue: Queue, what: string, delayedToo: boolean): Promise<
       throw new HostSweepError(`${what} did not finish within ${SETTLE_DEADLINE_MS} ms: ${JSON.stringify(counts)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
-  }
-}
-
-/** The run's BullMQ keys (its prefix is unique to it), so repeated runs leave nothing in Redis. */
-async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = nextCursor;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
   }
 }
 

@@ -1,17 +1,21 @@
-// npm run bench — throughput and latency of an authenticated `GET /api/me` on the real API, next to a
-// bare Fastify route doing one single-row `pg` select (bench/bare-fastify.ts), measured the same way
-// in the same run. See docs/performance.md for what the numbers mean.
+// npm run bench — throughput and latency of the real API next to a bare Fastify + `pg` server
+// (bench/bare-fastify.ts) doing the same database work, measured the same way in the same run: an
+// authenticated `GET /api/me` against one single-row select, and `POST /api/tasks` against the same
+// rows inserted in one transaction (task, audit row, per-team event seq, TASK_CREATED event). See
+// docs/performance.md for what the numbers mean.
 //
 // Steps: drop and recreate the dedicated database (default heddle_bench), migrate it with
 // scripts/db-migrate.mjs, start the API as a child process with a fresh HEDDLE_BOOTSTRAP_TOKEN (the
-// first start creates team "default" owning that token), warm up, measure with autocannon, stop it;
-// then the same for the bare server. The two never run at the same time. Last, in this process,
+// first start creates team "default" owning that token), warm up, measure with autocannon `GET
+// /api/me`, then the same for `POST /api/tasks`, stop it; then the same two for the bare server. The
+// two servers never run at the same time. Last, in this process,
 // the host-health sweep throughput (bench/host-sweep.ts): fake OpenCode hosts registered through the
 // real API, one `host-health.sweep` through the real worker, timed until every host is probed.
 //
 // Knobs (env): BENCH_DURATION seconds (10), BENCH_CONNECTIONS (32), BENCH_WARMUP seconds (3),
 // BENCH_DATABASE_URL (postgresql://postgres@127.0.0.1:5432/heddle_bench; the database is DROPPED,
-// so its name must end in "_bench"), REDIS_URL (redis://127.0.0.1:6379; keys use prefix "bench"),
+// so its name must end in "_bench"), REDIS_URL (redis://127.0.0.1:6379; the API's keys use a prefix
+// "bench-<random>" that is deleted afterwards),
 // BENCH_HOSTS fake hosts for the sweep (200; 0 skips it), HOST_PROBE_CONCURRENCY for the sweep (16).
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
@@ -23,6 +27,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import type { HostSweepResult } from './host-sweep';
+import { deleteQueueKeys, waitingJobs } from './queue-keys';
 
 const ROOT = resolve(__dirname, '..');
 const RESULTS_FILE = join(ROOT, 'bench', 'results', 'latest.json');
@@ -32,6 +37,23 @@ const MIGRATE_TIMEOUT_MS = 120_000;
 const API_SHUTDOWN_TIMEOUT_MS = 5_000;
 
 class BenchError extends Error {}
+
+/**
+ * The body of every `POST /api/tasks` (and `POST /bare/tasks`): a realistic task, with two checks and
+ * two labels. No Idempotency-Key, so each request creates a task.
+ */
+const TASK_BODY = {
+  name: 'add-health-endpoint',
+  workspace: '/srv/repos/api',
+  goal:
+    'Add GET /health that answers {"status":"ok"} with HTTP 200, register it next to the other routes in ' +
+    'src/app.ts, and add a unit test for it in test/health.test.ts. Keep the existing tests passing.',
+  checks: [
+    { kind: 'file_exists', name: 'health route exists', path: 'src/health.ts' },
+    { kind: 'file_contains', name: 'answers ok', path: 'src/health.ts', pattern: "status: 'ok'" },
+  ],
+  labels: ['linux', 'node20'],
+};
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -269,10 +291,13 @@ async function freePort(): Promise<number> {
 
 interface Measurement {
   target: string;
+  method: 'GET' | 'POST';
   url: string;
   durationS: number;
   connections: number;
   requests: number;
+  /** 2xx answers during the warm-up (not measured; they wrote rows too). */
+  warmupRequests: number;
   reqPerSec: number;
   latencyMs: { mean: number; p50: number; p90: number; p99: number; max: number };
   /** autocannon's own integer-millisecond percentiles, for comparison with its CLI output. */
@@ -307,16 +332,26 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[index]!;
 }
 
+/** What autocannon sends, the same request every time. */
+interface RequestSpec {
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  /** JSON text, for POST. */
+  body?: string;
+}
+
 async function load(
   url: string,
   connections: number,
   durationS: number,
-  headers: Record<string, string>,
+  request: RequestSpec,
 ): Promise<{ result: autocannon.Result; latencies: Float64Array }> {
   const times: number[] = [];
+  const { method, headers, body } = request;
   const result = await new Promise<autocannon.Result>((resolvePromise, reject) => {
     const instance = autocannon(
-      { url, connections, duration: durationS, headers, pipelining: 1, timeout: 10 },
+      { url, connections, duration: durationS, method, headers, body, pipelining: 1, timeout: 10 },
       (err, res) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolvePromise(res)),
     );
     // autocannon's histogram keeps whole milliseconds; keep the exact response times of 2xx answers.
@@ -341,33 +376,31 @@ function statusCodes(result: autocannon.Result): Record<string, number> {
   return Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]));
 }
 
-async function measure(
-  target: string,
-  server: Server,
-  path: string,
-  headers: Record<string, string>,
-  settings: Settings,
-): Promise<Measurement> {
-  const url = `${server.baseUrl}${path}`;
+async function measure(target: string, server: Server, request: RequestSpec, settings: Settings): Promise<Measurement> {
+  const url = `${server.baseUrl}${request.path}`;
+  let warmupRequests = 0;
   if (settings.warmupS > 0) {
     log(`${target}: warm-up ${settings.warmupS} s`);
-    const warm = await load(url, settings.connections, settings.warmupS, headers);
+    const warm = await load(url, settings.connections, settings.warmupS, request);
     checkAll2xx(`${target} warm-up`, warm.result, server.output);
+    warmupRequests = warm.result['2xx'];
   }
   log(`${target}: measuring ${settings.durationS} s at ${settings.connections} connections`);
   const linesBefore = server.output.count;
   const cpuBefore = cpuTimeUs(server.child.pid);
-  const { result, latencies } = await load(url, settings.connections, settings.durationS, headers);
+  const { result, latencies } = await load(url, settings.connections, settings.durationS, request);
   const cpuAfter = cpuTimeUs(server.child.pid);
   const serverLogLines = server.output.count - linesBefore;
   checkAll2xx(target, result, server.output);
   const sum = latencies.reduce((a, b) => a + b, 0);
   return {
     target,
+    method: request.method,
     url,
     durationS: result.duration,
     connections: settings.connections,
     requests: result['2xx'],
+    warmupRequests,
     reqPerSec: result.requests.average,
     latencyMs: {
       mean: sum / latencies.length,
@@ -388,11 +421,151 @@ async function measure(
 }
 
 /** One request before loading, so a wrong answer fails with its body rather than as a count. */
-async function getJson(url: string, headers: Record<string, string>): Promise<Record<string, unknown>> {
-  const res = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
+async function requestJson(
+  baseUrl: string,
+  request: RequestSpec,
+  expectedStatus: number,
+): Promise<Record<string, unknown>> {
+  const url = `${baseUrl}${request.path}`;
+  const res = await fetch(url, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+    signal: AbortSignal.timeout(10_000),
+  });
   const body = await res.text();
-  if (res.status !== 200) throw new BenchError(`GET ${url} answered ${res.status}: ${body}`);
+  if (res.status !== expectedStatus) {
+    throw new BenchError(`${request.method} ${url} answered ${res.status} (expected ${expectedStatus}): ${body}`);
+  }
   return JSON.parse(body) as Record<string, unknown>;
+}
+
+function createTaskRequest(path: string, token: string): RequestSpec {
+  return {
+    method: 'POST',
+    path,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(TASK_BODY),
+  };
+}
+
+/** The answer to one create must be the task just stored, `queued`, with the body's checks and labels. */
+function checkCreatedTask(label: string, task: Record<string, unknown>): void {
+  const ok =
+    typeof task.id === 'string' &&
+    task.status === 'queued' &&
+    task.name === TASK_BODY.name &&
+    task.workspace === TASK_BODY.workspace &&
+    task.verification === 'checks' &&
+    Array.isArray(task.checks) &&
+    task.checks.length === TASK_BODY.checks.length &&
+    JSON.stringify(task.labels) === JSON.stringify(TASK_BODY.labels);
+  if (!ok) throw new BenchError(`${label} answered an unexpected task: ${JSON.stringify(task)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a create wrote
+
+/** Rows of the team that creating tasks writes (counts), and its event sequence. */
+interface CreateRows {
+  tasks: number;
+  taskCreatedEvents: number;
+  taskCreateAuditRows: number;
+  eventSeq: number;
+}
+
+/** What one create target wrote while measured (warm-up included), checked against the answers. */
+interface CreateWrites extends CreateRows {
+  /** 2xx answers during the warm-up and the measurement. */
+  answered: number;
+}
+
+async function withClient<T>(databaseUrl: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function countCreateRows(databaseUrl: string, teamId: string): Promise<CreateRows> {
+  return withClient(databaseUrl, async (client) => {
+    const { rows } = await client.query<CreateRows>(
+      `SELECT (SELECT count(*) FROM "tasks" WHERE "teamId" = $1)::int AS "tasks",
+              (SELECT count(*) FROM "events" WHERE "teamId" = $1 AND "type" = 'TASK_CREATED')::int AS "taskCreatedEvents",
+              (SELECT count(*) FROM "audit_logs" WHERE "teamId" = $1 AND "action" = 'task.create')::int AS "taskCreateAuditRows",
+              (SELECT "eventSeq" FROM "teams" WHERE "id" = $1)::int AS "eventSeq"`,
+      [teamId],
+    );
+    return rows[0]!;
+  });
+}
+
+/**
+ * The counts once they stop moving: the requests autocannon abandoned when it stopped are still
+ * running on the server, and commit a little later (polled every 250 ms, for at most 10 s).
+ */
+async function settledCreateRows(databaseUrl: string, teamId: string): Promise<CreateRows> {
+  const deadline = Date.now() + 10_000;
+  let last = await countCreateRows(databaseUrl, teamId);
+  for (;;) {
+    await sleep(250);
+    const next = await countCreateRows(databaseUrl, teamId);
+    if (JSON.stringify(next) === JSON.stringify(last) || Date.now() > deadline) return next;
+    last = next;
+  }
+}
+
+/**
+ * Before each create measurement: vacuum what the previous one wrote (the team row was updated once
+ * per create) and checkpoint, so both servers start from the same state and no timed checkpoint
+ * falls inside the next minutes. CHECKPOINT needs a superuser (or pg_checkpoint); without it, skipped.
+ */
+async function settleDatabase(databaseUrl: string): Promise<void> {
+  await withClient(databaseUrl, async (client) => {
+    await client.query('VACUUM (ANALYZE) "teams", "tasks", "events", "audit_logs"');
+    await client.query('CHECKPOINT').catch((err: unknown) => log(`note: CHECKPOINT skipped: ${errorMessage(err)}`));
+  });
+}
+
+/**
+ * Checks one sample create, settles the database, measures, and checks that every create wrote
+ * exactly one task, one TASK_CREATED event (one eventSeq step) and one `task.create` audit row.
+ */
+async function measureCreate(
+  target: string,
+  server: Server,
+  request: RequestSpec,
+  settings: Settings,
+  teamId: string,
+): Promise<{ m: Measurement; writes: CreateWrites; sample: Record<string, unknown> }> {
+  const sample = await requestJson(server.baseUrl, request, 201);
+  checkCreatedTask(`${request.method} ${request.path}`, sample);
+  await settleDatabase(settings.databaseUrl);
+  const before = await countCreateRows(settings.databaseUrl, teamId);
+  const m = await measure(target, server, request, settings);
+  const after = await settledCreateRows(settings.databaseUrl, teamId);
+  const writes: CreateWrites = {
+    tasks: after.tasks - before.tasks,
+    taskCreatedEvents: after.taskCreatedEvents - before.taskCreatedEvents,
+    taskCreateAuditRows: after.taskCreateAuditRows - before.taskCreateAuditRows,
+    eventSeq: after.eventSeq - before.eventSeq,
+    answered: m.requests + m.warmupRequests,
+  };
+  // Every 2xx committed its rows; requests abandoned at the end of the warm-up and of the measurement
+  // (at most one per connection each) may have committed without an answer being counted.
+  const sameRows =
+    writes.taskCreatedEvents === writes.tasks &&
+    writes.taskCreateAuditRows === writes.tasks &&
+    writes.eventSeq === writes.tasks;
+  if (!sameRows || writes.tasks < writes.answered || writes.tasks > writes.answered + 2 * settings.connections) {
+    throw new BenchError(
+      `${target}: rows written do not match one task, one TASK_CREATED event and one audit row per create: ${JSON.stringify(writes)}`,
+    );
+  }
+  return { m, writes, sample };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -405,63 +578,137 @@ function newToken(): string {
   return `hdl_${prefix}_${randomBytes(32).toString('base64url')}`;
 }
 
+function tokenPrefix(token: string): string {
+  return token.split('_')[1]!;
+}
+
 interface Stopped {
   name: string;
   readyMs: number;
   stop: StopResult;
 }
 
-async function benchHeddle(
-  settings: Settings,
-  token: string,
-): Promise<{ m: Measurement; teamId: string; info: Stopped }> {
+interface HeddleRun {
+  me: Measurement;
+  create: Measurement;
+  createWrites: CreateWrites;
+  /** Jobs waiting in the harness queue after the run (no worker consumes them): one per create. */
+  harnessJobsEnqueued: number;
+  /** Tasks the API created in all (sample, warm-up, measurement), counted after it stopped. */
+  tasksCreated: number;
+  createSample: Record<string, unknown>;
+  teamId: string;
+  tokenId: string;
+  queuePrefix: string;
+  info: Stopped;
+}
+
+async function benchHeddle(settings: Settings, token: string): Promise<HeddleRun> {
   const port = await freePort();
-  log(`starting the API on port ${port}`);
+  const queuePrefix = `bench-${randomBytes(4).toString('hex')}`;
+  log(`starting the API on port ${port} (QUEUE_PREFIX ${queuePrefix})`);
   const server = startServer('api', 'apps/api/src/main.ts', port, {
     DATABASE_URL: settings.databaseUrl,
     REDIS_URL: settings.redisUrl,
     HEDDLE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     HEDDLE_BOOTSTRAP_TOKEN: token,
     LOG_LEVEL: 'warn',
-    QUEUE_PREFIX: 'bench',
+    QUEUE_PREFIX: queuePrefix,
     TOKEN_CACHE_MS: process.env.TOKEN_CACHE_MS ?? '1000',
     SHUTDOWN_TIMEOUT_MS: String(API_SHUTDOWN_TIMEOUT_MS),
   });
   try {
     const readyMs = await waitReady(server);
     log(`api ready after ${readyMs} ms`);
-    const headers = { authorization: `Bearer ${token}` };
-    const me = await getJson(`${server.baseUrl}/api/me`, headers);
-    if (me.teamName !== 'default' || typeof me.teamId !== 'string') {
+    const meRequest: RequestSpec = { method: 'GET', path: '/api/me', headers: { authorization: `Bearer ${token}` } };
+    const me = await requestJson(server.baseUrl, meRequest, 200);
+    if (me.teamName !== 'default' || typeof me.teamId !== 'string' || typeof me.tokenId !== 'string') {
       throw new BenchError(`GET /api/me answered an unexpected body: ${JSON.stringify(me)}`);
     }
-    const m = await measure('heddle GET /api/me', server, '/api/me', headers, settings);
-    return { m, teamId: me.teamId, info: { name: 'api', readyMs, stop: await stopServer(server) } };
+    const meM = await measure('heddle GET /api/me', server, meRequest, settings);
+    const create = await measureCreate(
+      'heddle POST /api/tasks',
+      server,
+      createTaskRequest('/api/tasks', token),
+      settings,
+      me.teamId,
+    );
+    const stop = await stopServer(server);
+    const harnessJobsEnqueued = await waitingJobs(settings.redisUrl, queuePrefix, 'harness');
+    // Every task of the team so far was created through this API (the sample, warm-up and measurement).
+    const tasksCreated = (await countCreateRows(settings.databaseUrl, me.teamId)).tasks;
+    return {
+      me: meM,
+      create: create.m,
+      createWrites: create.writes,
+      harnessJobsEnqueued,
+      tasksCreated,
+      createSample: create.sample,
+      teamId: me.teamId,
+      tokenId: me.tokenId,
+      queuePrefix,
+      info: { name: 'api', readyMs, stop },
+    };
   } finally {
     if (running.has(server)) await stopServer(server);
+    await deleteQueueKeys(settings.redisUrl, queuePrefix).catch((err: unknown) =>
+      log(`could not delete the Redis keys under ${queuePrefix}: ${errorMessage(err)}`),
+    );
   }
 }
 
-async function benchBare(
-  settings: Settings,
-  token: string,
-  teamId: string,
-): Promise<{ m: Measurement; info: Stopped }> {
+interface BareRun {
+  team: Measurement;
+  create: Measurement;
+  createWrites: CreateWrites;
+  createSample: Record<string, unknown>;
+  info: Stopped;
+}
+
+async function benchBare(settings: Settings, token: string, heddle: HeddleRun): Promise<BareRun> {
   const port = await freePort();
   log(`starting the bare Fastify server on port ${port}`);
   const server = startServer('bare-fastify', 'bench/bare-fastify.ts', port, {
     DATABASE_URL: settings.databaseUrl,
-    BENCH_TEAM_ID: teamId,
+    BENCH_TEAM_ID: heddle.teamId,
+    BENCH_TOKEN_ID: heddle.tokenId,
+    BENCH_TOKEN_PREFIX: tokenPrefix(token),
   });
   try {
     const readyMs = await waitReady(server);
     log(`bare-fastify ready after ${readyMs} ms`);
-    // The same header as the API gets, so both requests are the same size; the bare route ignores it.
-    const headers = { authorization: `Bearer ${token}` };
-    const row = await getJson(`${server.baseUrl}/bare/team`, headers);
-    if (row.id !== teamId) throw new BenchError(`GET /bare/team answered an unexpected body: ${JSON.stringify(row)}`);
-    const m = await measure('bare fastify + pg select', server, '/bare/team', headers, settings);
-    return { m, info: { name: 'bare-fastify', readyMs, stop: await stopServer(server) } };
+    // The same headers as the API gets, so both requests are the same size; the bare routes ignore them.
+    const teamRequest: RequestSpec = {
+      method: 'GET',
+      path: '/bare/team',
+      headers: { authorization: `Bearer ${token}` },
+    };
+    const row = await requestJson(server.baseUrl, teamRequest, 200);
+    if (row.id !== heddle.teamId) {
+      throw new BenchError(`GET /bare/team answered an unexpected body: ${JSON.stringify(row)}`);
+    }
+    const team = await measure('bare fastify + pg select', server, teamRequest, settings);
+    const create = await measureCreate(
+      'bare fastify + pg insert tx',
+      server,
+      createTaskRequest('/bare/tasks', token),
+      settings,
+      heddle.teamId,
+    );
+    // Both answers carry the same fields, so the two serialise about the same JSON.
+    const keys = (o: Record<string, unknown>): string => Object.keys(o).sort().join(',');
+    if (keys(create.sample) !== keys(heddle.createSample)) {
+      throw new BenchError(
+        `POST /bare/tasks answers other fields than POST /api/tasks:\n  bare:   ${keys(create.sample)}\n  heddle: ${keys(heddle.createSample)}`,
+      );
+    }
+    return {
+      team,
+      create: create.m,
+      createWrites: create.writes,
+      createSample: create.sample,
+      info: { name: 'bare-fastify', readyMs, stop: await stopServer(server) },
+    };
   } finally {
     if (running.has(server)) await stopServer(server);
   }
@@ -491,6 +738,32 @@ async function benchHostSweep(settings: Settings): Promise<HostSweepResult> {
 
 function fmt(n: number, digits = 2): string {
   return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+}
+
+interface Ratio {
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+}
+
+function ratioOf(heddle: Measurement, bare: Measurement): Ratio {
+  return {
+    reqPerSec: heddle.reqPerSec / bare.reqPerSec,
+    p50: heddle.latencyMs.p50 / bare.latencyMs.p50,
+    p99: heddle.latencyMs.p99 / bare.latencyMs.p99,
+  };
+}
+
+/** The lines under a Heddle-vs-bare table: CPU per request, then the ratios. */
+function comparison(heddle: Measurement, bare: Measurement, ratio: Ratio): string {
+  const cpuLine =
+    heddle.serverCpuUsPerRequest !== null && bare.serverCpuUsPerRequest !== null
+      ? `server process CPU per request: heddle ${heddle.serverCpuUsPerRequest} µs, bare ${bare.serverCpuUsPerRequest} µs ` +
+        `(Postgres' own CPU not included)\n`
+      : '';
+  return (
+    cpuLine + `ratio (Heddle ÷ bare): req/s ${fmt(ratio.reqPerSec)}, p50 ${fmt(ratio.p50)}×, p99 ${fmt(ratio.p99)}×\n`
+  );
 }
 
 function table(rows: Measurement[]): string {
@@ -547,14 +820,11 @@ async function main(): Promise<void> {
 
   const token = newToken();
   const heddle = await benchHeddle(settings, token);
-  const bare = await benchBare(settings, token, heddle.teamId);
+  const bare = await benchBare(settings, token, heddle);
   const hostSweep = settings.sweepHosts > 0 ? await benchHostSweep(settings) : null;
 
-  const ratio = {
-    reqPerSec: heddle.m.reqPerSec / bare.m.reqPerSec,
-    p50: heddle.m.latencyMs.p50 / bare.m.latencyMs.p50,
-    p99: heddle.m.latencyMs.p99 / bare.m.latencyMs.p99,
-  };
+  const ratio = ratioOf(heddle.me, bare.team);
+  const createRatio = ratioOf(heddle.create, bare.create);
   const cpu = cpus();
   const report = {
     date: startedAt.toISOString(),
@@ -573,11 +843,21 @@ async function main(): Promise<void> {
       pipelining: 1,
       database: databaseName(settings.databaseUrl),
       tokenCacheMs: Number(process.env.TOKEN_CACHE_MS ?? '1000'),
+      queuePrefix: heddle.queuePrefix,
       sweepHosts: settings.sweepHosts,
       sweepConcurrency: settings.sweepConcurrency,
     },
-    results: [heddle.m, bare.m],
+    results: [heddle.me, bare.team, heddle.create, bare.create],
     ratio,
+    createTask: {
+      body: TASK_BODY,
+      ratio: createRatio,
+      /** Rows each side wrote while measured (warm-up included) and the 2xx it answered. */
+      writes: { heddle: heddle.createWrites, bare: bare.createWrites },
+      /** Harness jobs the API enqueued, against the tasks it created (sample and warm-up included). */
+      harnessJobsEnqueued: heddle.harnessJobsEnqueued,
+      heddleTasksCreated: heddle.tasksCreated,
+    },
     hostSweep,
     servers: [heddle.info, bare.info],
     totalSeconds: (Date.now() - t0) / 1000,
@@ -589,15 +869,14 @@ async function main(): Promise<void> {
     `\n${startedAt.toISOString()}  ${cpu.length} × ${report.machine.cpuModel}, node ${process.version}, ` +
       `Postgres ${postgresVersion}; ${settings.connections} connections, ${settings.durationS} s each after ${settings.warmupS} s warm-up\n\n`,
   );
-  process.stdout.write(`${table(report.results)}\n\n`);
-  if (heddle.m.serverCpuUsPerRequest !== null && bare.m.serverCpuUsPerRequest !== null) {
-    process.stdout.write(
-      `server process CPU per request: heddle ${heddle.m.serverCpuUsPerRequest} µs, bare ${bare.m.serverCpuUsPerRequest} µs ` +
-        `(Postgres' own CPU not included)\n`,
-    );
-  }
+  process.stdout.write(`${table([heddle.me, bare.team])}\n\n${comparison(heddle.me, bare.team, ratio)}`);
   process.stdout.write(
-    `ratio (Heddle ÷ bare): req/s ${fmt(ratio.reqPerSec)}, p50 ${fmt(ratio.p50)}×, p99 ${fmt(ratio.p99)}×\n`,
+    `\n${table([heddle.create, bare.create])}\n\n${comparison(heddle.create, bare.create, createRatio)}`,
+  );
+  process.stdout.write(
+    `creates: heddle ${heddle.createWrites.tasks}, bare ${bare.createWrites.tasks} (warm-up included), each one task + ` +
+      `one TASK_CREATED event + one audit row; heddle enqueued ${heddle.harnessJobsEnqueued} harness jobs for ` +
+      `${heddle.tasksCreated} tasks\n`,
   );
   if (hostSweep) {
     process.stdout.write(`\n${sweepTable(hostSweep)}\n\n`);
@@ -612,6 +891,12 @@ async function main(): Promise<void> {
 
   if (loadAtStart > cpu.length / 4) {
     log(`note: load average was ${loadAtStart} on ${cpu.length} CPUs before the run; other work skews these numbers`);
+  }
+  if (heddle.harnessJobsEnqueued !== heddle.tasksCreated) {
+    log(
+      `note: the API created ${heddle.tasksCreated} tasks but ${heddle.harnessJobsEnqueued} harness jobs are waiting ` +
+        `(it logs a warning for each wake-up it could not enqueue)`,
+    );
   }
   let failed = false;
   for (const info of report.servers) {

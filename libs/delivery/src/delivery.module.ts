@@ -5,14 +5,13 @@ import { DeliveryMetrics } from './delivery-metrics';
 import { DeliveryRunner } from './delivery-runner';
 import { DeliveryRepository } from './delivery.repository';
 import { OutboxRelay } from './outbox-relay';
-import { RelayScope } from './relay-scope';
 import { RelayRepository } from './relay.repository';
 
 /** Deliveries: attempts, retries, metrics. Imported by the webhooks and notify consumers and APIs. */
 @Module({
   imports: [ClockModule],
-  providers: [DeliveryRepository, DeliveryRunner, DeliveryMetrics, RelayScope],
-  exports: [DeliveryRepository, DeliveryRunner, DeliveryMetrics, RelayScope],
+  providers: [DeliveryRepository, DeliveryRunner, DeliveryMetrics],
+  exports: [DeliveryRepository, DeliveryRunner, DeliveryMetrics],
 })
 export class DeliveryModule {}
 

@@ -13,4 +13,3 @@ export type { HttpPost } from './http-sender';
 export { RETRY_DELAYS_MS, MAX_ATTEMPTS, classifyAttempt, nextRetryDelay, parseRetryAfter } from './retry-policy';
 export type { AttemptOutcome, AttemptVerdict } from './retry-policy';
 export { EndpointSlots } from './endpoint-slots';
-export { RelayScope } from './relay-scope';

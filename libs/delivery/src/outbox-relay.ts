@@ -3,11 +3,11 @@ import { Clock, UNRELAYED_EVENT_TYPES } from '@heddle/common';
 import { AppConfig } from '@heddle/config';
 import { Prisma } from '@heddle/db';
 import { EventNotifications } from '@heddle/events';
+import { WorkScope } from '@heddle/queue';
 import { DeliveryMetrics } from './delivery-metrics';
 import { DeliveryRepository } from './delivery.repository';
 import { DeliveryRunner } from './delivery-runner';
 import { wantsEvent } from './event-payload';
-import { RelayScope } from './relay-scope';
 import { RelayRepository } from './relay.repository';
 
 const TEAMS_PER_BATCH = 20;
@@ -41,7 +41,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly metrics: DeliveryMetrics,
     private readonly clock: Clock,
     private readonly config: AppConfig,
-    private readonly scope: RelayScope,
+    private readonly scope: WorkScope,
   ) {}
 
   onApplicationBootstrap(): void {

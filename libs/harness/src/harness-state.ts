@@ -25,6 +25,8 @@ export interface HarnessState {
   checkSessionId?: string;
   base?: BudgetBase;
   plan?: { history: PlanIterationRecord[]; counts?: PlanCounts };
+  /** Steps in a row that failed with an error other than the host's. */
+  stepErrors?: number;
 }
 
 export function readState(raw: unknown): HarnessState {

@@ -54,12 +54,14 @@ export class HarnessRepository {
   }
 
   /** Tasks with work left whose next step is overdue and which nobody is stepping: their job was lost. */
-  async overdue(graceSeconds: number, limit: number): Promise<{ id: string }[]> {
+  async overdue(graceSeconds: number, limit: number, teamIds: readonly string[] | null): Promise<{ id: string }[]> {
+    const scope = teamIds === null ? Prisma.sql`TRUE` : Prisma.sql`"teamId" = ANY(${[...teamIds]}::uuid[])`;
     return this.txHost.tx.$queryRaw<{ id: string }[]>`
       SELECT "id" FROM "tasks"
       WHERE ("status" IN ('queued', 'dispatching', 'running', 'verifying') OR "pendingAction" IS NOT NULL
              OR ("status" = 'paused' AND "wakeAt" IS NOT NULL))
-        AND ("wakeAt" IS NULL OR "wakeAt" < now() - make_interval(secs => ${graceSeconds}))
+        AND COALESCE("wakeAt", "updatedAt") < now() - make_interval(secs => ${graceSeconds})
+        AND ${scope}
         AND ("leaseUntil" IS NULL OR "leaseUntil" < now())
       ORDER BY "wakeAt" LIMIT ${limit}`;
   }
@@ -124,9 +126,17 @@ export class HarnessRepository {
   }
 
   /** Active tasks with a session, with their hosts: what the host event watcher follows. */
-  async watchedWithHosts(limit: number): Promise<{ id: string; workspace: string; sessionId: string; host: Host }[]> {
+  async watchedWithHosts(
+    limit: number,
+    teamIds: readonly string[] | null,
+  ): Promise<{ id: string; workspace: string; sessionId: string; host: Host }[]> {
     const tasks = await this.txHost.tx.task.findMany({
-      where: { status: { in: ACTIVE }, sessionId: { not: null }, hostId: { not: null } },
+      where: {
+        status: { in: ACTIVE },
+        sessionId: { not: null },
+        hostId: { not: null },
+        ...(teamIds === null ? {} : { teamId: { in: [...teamIds] } }),
+      },
       select: { id: true, teamId: true, hostId: true, sessionId: true, workspace: true },
       take: limit,
     });

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '@heddle/config';
 import { EventSubscription, OpencodeEvent } from '@heddle/opencode-client';
-import { TaskWaker } from '@heddle/queue';
+import { TaskWaker, WorkScope } from '@heddle/queue';
 import { HarnessRepository } from './harness.repository';
 import { HostClients } from './host-clients';
 
@@ -42,6 +42,7 @@ export class HostEventWatcher implements OnApplicationBootstrap, OnModuleDestroy
     private readonly clients: HostClients,
     private readonly waker: TaskWaker,
     private readonly config: AppConfig,
+    private readonly scope: WorkScope,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -63,7 +64,7 @@ export class HostEventWatcher implements OnApplicationBootstrap, OnModuleDestroy
     if (this.refreshing || this.closed) return;
     this.refreshing = true;
     try {
-      const watched = await this.repo.watchedWithHosts(WATCH_LIMIT);
+      const watched = await this.repo.watchedWithHosts(WATCH_LIMIT, this.scope.teamIds());
       const wanted = new Map<string, { host: (typeof watched)[number]['host']; sessions: Map<string, string> }>();
       for (const t of watched) {
         const key = `${t.host.id}|${t.workspace}|${t.host.updatedAt.getTime()}`;

@@ -50,6 +50,8 @@ const MAX_BACKOFF_MS = 30_000;
 const DEFAULT_STALE_OBSERVATIONS = 15;
 /** How long an abort may take to show as idle before the harness goes on anyway. */
 const SETTLE_MS = 5000;
+/** Failed steps in a row (not counting host trouble) before a task fails `harness.error`. */
+const MAX_STEP_ERRORS = 5;
 
 const isFinished = (status: string) => status === 'completed' || status === 'failed' || status === 'aborted';
 
@@ -76,15 +78,51 @@ export class TaskDriver {
   async advance(task: Task, ctx: StepContext): Promise<NextStep> {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        return await this.advanceOnce(task, ctx);
+        const next = await this.advanceOnce(task, ctx);
+        if (readState(task.harnessState).stepErrors) await this.clearStepErrors(task.id);
+        return next;
       } catch (err) {
-        if (!(err instanceof TaskChangedError)) throw err;
+        if (!(err instanceof TaskChangedError)) return this.stepFailed(task.id, err);
         const fresh = await this.repo.find(task.id);
         if (!fresh) return null;
         task = fresh;
       }
     }
     return this.config.harnessPollMs;
+  }
+
+  /**
+   * A step failed with something other than the host (a bug, a secret that no longer opens, the
+   * database): try again later, and after MAX_STEP_ERRORS in a row fail the task with the error,
+   * rather than retrying forever without a word.
+   */
+  private async stepFailed(taskId: string, err: unknown): Promise<NextStep> {
+    this.logger.error(`step of task ${taskId} failed: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
+    const task = await this.repo.find(taskId);
+    if (!task || isFinished(task.status)) return null;
+    const state = readState(task.harnessState);
+    const errors = (state.stepErrors ?? 0) + 1;
+    try {
+      if (errors >= MAX_STEP_ERRORS) {
+        return await this.fail(
+          task,
+          'harness.error',
+          `the harness failed ${errors} times in a row: ${describeError(err)}`,
+        );
+      }
+      await this.write(task, { harnessState: json({ ...state, stepErrors: errors }) }, []);
+    } catch (writeErr) {
+      this.logger.error(`could not record the failed step of task ${taskId}: ${describeError(writeErr)}`);
+    }
+    return this.config.harnessPollMs * 2 ** Math.min(errors, 4);
+  }
+
+  private async clearStepErrors(taskId: string): Promise<void> {
+    const task = await this.repo.find(taskId);
+    if (!task) return;
+    await this.write(task, { harnessState: json({ ...readState(task.harnessState), stepErrors: 0 }) }, []).catch(
+      () => undefined,
+    );
   }
 
   private async advanceOnce(task: Task, ctx: StepContext): Promise<NextStep> {

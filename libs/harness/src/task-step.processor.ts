@@ -4,7 +4,7 @@ import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Job, Queue, UnrecoverableError } from 'bullmq';
 import { AppConfig } from '@heddle/config';
-import { JOBS, QUEUES, QueueMetrics, TaskStepPayload, jobIds } from '@heddle/queue';
+import { JOBS, QUEUES, QueueMetrics, TaskStepPayload, WorkScope, jobIds } from '@heddle/queue';
 import { HarnessRepository } from './harness.repository';
 import { TaskDriver } from './task-driver';
 
@@ -31,6 +31,7 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
     private readonly driver: TaskDriver,
     private readonly config: AppConfig,
     private readonly metrics: QueueMetrics,
+    private readonly scope: WorkScope,
     @InjectQueue(QUEUES.harness) private readonly queue: Queue<TaskStepPayload & { retry?: number }>,
   ) {
     super();
@@ -102,7 +103,7 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
 
   async sweep(): Promise<{ enqueued: number }> {
     const graceSeconds = Math.max(5, Math.ceil((this.config.harnessPollMs * 3) / 1000));
-    const overdue = await this.repo.overdue(graceSeconds, SWEEP_LIMIT);
+    const overdue = await this.repo.overdue(graceSeconds, SWEEP_LIMIT, this.scope.teamIds());
     const now = Date.now();
     await this.queue.addBulk(
       overdue.map(({ id }, i) => ({

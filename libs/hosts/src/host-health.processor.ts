@@ -3,7 +3,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, Queue, UnrecoverableError } from 'bullmq';
 import { Clock } from '@heddle/common';
 import { AppConfig } from '@heddle/config';
-import { HostProbePayload, JOBS, QUEUES, jobIds } from '@heddle/queue';
+import { HostProbePayload, JOBS, QUEUES, WorkScope, jobIds } from '@heddle/queue';
 import { HostsRepository } from './hosts.repository';
 import { HostsService } from './hosts.service';
 
@@ -24,6 +24,7 @@ export class HostHealthProcessor extends WorkerHost implements OnApplicationBoot
     private readonly repository: HostsRepository,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly scope: WorkScope,
     @InjectQueue(QUEUES.hostHealth) private readonly queue: Queue,
   ) {
     super();
@@ -50,7 +51,7 @@ export class HostHealthProcessor extends WorkerHost implements OnApplicationBoot
     const bucket = Math.floor(this.clock.now().getTime() / this.config.hostProbeIntervalMs);
     let enqueued = 0;
     for (let after: string | undefined; ;) {
-      const page = await this.repository.enabledPage(after, SWEEP_PAGE);
+      const page = await this.repository.enabledPage(after, SWEEP_PAGE, this.scope.teamIds());
       if (page.length === 0) break;
       await this.queue.addBulk(
         page.map((h) => ({

@@ -106,9 +106,17 @@ export class HostsRepository {
    * The health sweep's view: every enabled host of every team, a page at a time (the one
    * cross-team read, done by the worker for all tenants).
    */
-  enabledPage(afterId: string | undefined, limit: number): Promise<{ id: string; teamId: string }[]> {
+  enabledPage(
+    afterId: string | undefined,
+    limit: number,
+    teamIds: readonly string[] | null = null,
+  ): Promise<{ id: string; teamId: string }[]> {
     return this.txHost.tx.host.findMany({
-      where: { enabled: true, ...(afterId ? { id: { gt: afterId } } : {}) },
+      where: {
+        enabled: true,
+        ...(afterId ? { id: { gt: afterId } } : {}),
+        ...(teamIds === null ? {} : { teamId: { in: [...teamIds] } }),
+      },
       select: { id: true, teamId: true },
       orderBy: { id: 'asc' },
       take: limit,

@@ -11,3 +11,4 @@ export { TaskWaker } from './task-waker';
 export { MaintenanceWorkerModule } from './maintenance.processor';
 export { OpsApiModule } from './ops.controller';
 export { QueueMetrics } from './queue-metrics';
+export { WorkScope } from './work-scope';

@@ -4,6 +4,7 @@ import { AppConfig } from '@heddle/config';
 import { DEFAULT_JOB_OPTIONS, QUEUES } from './queues';
 import { QueueMetrics } from './queue-metrics';
 import { TaskWaker } from './task-waker';
+import { WorkScope } from './work-scope';
 
 const queues = Object.values(QUEUES).map((name) =>
   BullModule.registerQueue({ name, defaultJobOptions: DEFAULT_JOB_OPTIONS[name] }),
@@ -22,7 +23,7 @@ const queues = Object.values(QUEUES).map((name) =>
     }),
     ...queues,
   ],
-  providers: [TaskWaker, QueueMetrics],
-  exports: [...queues, TaskWaker, QueueMetrics],
+  providers: [TaskWaker, QueueMetrics, WorkScope],
+  exports: [...queues, TaskWaker, QueueMetrics, WorkScope],
 })
 export class QueueModule {}

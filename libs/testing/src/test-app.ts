@@ -4,8 +4,8 @@ import { Test } from '@nestjs/testing';
 import { ApiTokensService } from '@heddle/auth';
 import { Clock, Scope, TEAM_SCOPES } from '@heddle/common';
 import { AppConfig, loadConfig } from '@heddle/config';
-import { RelayScope } from '@heddle/delivery';
 import { configureApp, createHttpAdapter } from '@heddle/platform';
+import { WorkScope } from '@heddle/queue';
 import { TeamsService } from '@heddle/teams';
 // libs/testing is the one lib allowed to import an app: tests must exercise the real API module.
 import { ApiModule } from '../../../apps/api/src/api.module';
@@ -57,7 +57,7 @@ export class TestApp {
     })
       .overrideProvider(Clock)
       .useValue(clock)
-      .overrideProvider(RelayScope)
+      .overrideProvider(WorkScope)
       .useValue(scope)
       .compile();
     const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { logger: false });
@@ -83,7 +83,7 @@ export class TestApp {
     return { teamId: created.id, name, token: created.token };
   }
 
-  /** Lets this app's outbox relay see a team made otherwise than by createTeam (see TestRelayScope). */
+  /** Lets this app's background work see a team made otherwise than by createTeam (see TestRelayScope). */
   relayTeam(teamId: string): void {
     this.relayScope.add(teamId);
   }
@@ -171,12 +171,13 @@ export class TestApp {
 export { TEAM_SCOPES };
 
 /**
- * This app's outbox relay and delivery sweep see only the teams it created (createTeam): test files
- * share one database, and another file's relay would otherwise enqueue this file's deliveries into
- * its own queue prefix. Teams made through the API (POST /api/teams) can be added with
- * `TestApp.relayTeam`.
+ * This app's background work (harness sweep and host streams, host health sweeps, outbox relay and
+ * delivery sweep) sees only the teams it created (createTeam): test files share one database, and
+ * another file's workers — with another encryption key and queue prefix — would otherwise step this
+ * file's tasks, probe its hosts or relay its events. Teams made through the API (POST /api/teams)
+ * can be added with `TestApp.relayTeam`.
  */
-class TestRelayScope extends RelayScope {
+class TestRelayScope extends WorkScope {
   private readonly ids = new Set<string>();
 
   add(teamId: string): void {

@@ -54,10 +54,14 @@ export class HarnessRepository {
   }
 
   /** Tasks with work left whose next step is overdue and which nobody is stepping: their job was lost. */
-  async overdue(graceSeconds: number, limit: number, teamIds: readonly string[] | null): Promise<{ id: string }[]> {
+  async overdue(
+    graceSeconds: number,
+    limit: number,
+    teamIds: readonly string[] | null,
+  ): Promise<{ id: string; wakeAt: Date | null }[]> {
     const scope = teamIds === null ? Prisma.sql`TRUE` : Prisma.sql`"teamId" = ANY(${[...teamIds]}::uuid[])`;
-    return this.txHost.tx.$queryRaw<{ id: string }[]>`
-      SELECT "id" FROM "tasks"
+    return this.txHost.tx.$queryRaw<{ id: string; wakeAt: Date | null }[]>`
+      SELECT "id", "wakeAt" FROM "tasks"
       WHERE ("status" IN ('queued', 'dispatching', 'running', 'verifying') OR "pendingAction" IS NOT NULL
              OR ("status" = 'paused' AND "wakeAt" IS NOT NULL))
         AND COALESCE("wakeAt", "updatedAt") < now() - make_interval(secs => ${graceSeconds})

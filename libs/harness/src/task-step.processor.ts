@@ -105,14 +105,16 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
     const graceSeconds = Math.max(5, Math.ceil((this.config.harnessPollMs * 3) / 1000));
     const overdue = await this.repo.overdue(graceSeconds, SWEEP_LIMIT, this.scope.teamIds());
     const now = Date.now();
+    // Under the id of the scheduled step itself: a step that is merely late (a backlog) is still in
+    // the queue and BullMQ adds nothing; only a lost one is created again.
     await this.queue.addBulk(
-      overdue.map(({ id }, i) => ({
+      overdue.map(({ id, wakeAt }, i) => ({
         name: JOBS.taskStep,
-        data: { taskId: id },
-        opts: { jobId: jobIds.taskWake(id, now, i) },
+        data: wakeAt ? { taskId: id, dueMs: wakeAt.getTime() } : { taskId: id },
+        opts: { jobId: wakeAt ? jobIds.taskStep(id, wakeAt.getTime()) : jobIds.taskWake(id, now, i) },
       })),
     );
-    if (overdue.length) this.logger.warn(`harness sweep re-enqueued ${overdue.length} task(s) whose step was overdue`);
+    if (overdue.length) this.logger.log(`harness sweep: ${overdue.length} task(s) overdue; lost steps enqueued again`);
     return { enqueued: overdue.length };
   }
 }

@@ -1,9 +1,26 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '@heddle/audit';
+import { DeliveryModule } from '@heddle/delivery';
+import { EventsModule } from '@heddle/events';
+import { OutboundModule } from '@heddle/outbound';
+import { NotifyProcessor } from './notify.processor';
+import { SinkPort } from './sink-port';
+import { SinksController } from './sinks.controller';
+import { SinksRepository } from './sinks.repository';
+import { SinksService } from './sinks.service';
 
-/** The `notify` consumer (skeleton; filled in by the notifications work). */
-@Module({})
+/** Sinks: CRUD and their deliveries. No routes, no consumers. */
+@Module({
+  imports: [AuditModule, EventsModule, OutboundModule],
+  providers: [SinksRepository, SinksService],
+  exports: [SinksRepository, SinksService],
+})
+export class NotificationsModule {}
+
+/** The `notify` consumer: sink deliveries through the shared delivery runner. */
+@Module({ imports: [NotificationsModule, DeliveryModule, EventsModule], providers: [SinkPort, NotifyProcessor] })
 export class NotifyWorkerModule {}
 
-/** `/api/sinks` (skeleton). */
-@Module({})
+/** `/api/sinks`. */
+@Module({ imports: [NotificationsModule], controllers: [SinksController] })
 export class SinksApiModule {}

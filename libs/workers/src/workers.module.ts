@@ -1,4 +1,5 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import type { WorkerConsumerName } from '@heddle/config';
 import { OutboxWorkerModule } from '@heddle/delivery';
 import { HarnessWorkerModule } from '@heddle/harness';
@@ -6,6 +7,7 @@ import { HostsWorkerModule } from '@heddle/hosts';
 import { NotifyWorkerModule } from '@heddle/notifications';
 import { MaintenanceWorkerModule } from '@heddle/queue';
 import { WebhooksWorkerModule } from '@heddle/webhooks';
+import { WorkerDrain } from './worker-drain';
 
 /**
  * Every worker consumer by the name WORKER_CONSUMERS uses. The Record type makes a consumer
@@ -23,6 +25,10 @@ export const CONSUMER_MODULES: Record<WorkerConsumerName, Type> = {
 @Module({})
 export class WorkersModule {
   static forConsumers(names: readonly WorkerConsumerName[]): DynamicModule {
-    return { module: WorkersModule, imports: names.map((name) => CONSUMER_MODULES[name]) };
+    return {
+      module: WorkersModule,
+      imports: [DiscoveryModule, ...names.map((name) => CONSUMER_MODULES[name])],
+      providers: [WorkerDrain],
+    };
   }
 }

@@ -1,0 +1,277 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { EVENT_TYPES, EventType, IsOptionalNotNull, PageQueryDto } from '@heddle/common';
+import { FILE_PREFIX_PATTERN } from '../file-sink';
+import { DELIVERY_STATUSES, DeliveryStatus, SINK_KINDS, SinkKind } from '../sink-kinds';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const NAME_MESSAGE = 'name must start with a letter or digit and use letters, digits, . _ -';
+const PREFIX_MESSAGE = 'filePrefix may use only letters, digits, . _ - (no slashes)';
+
+const Name = () => applyDecorators(IsString(), Length(1, 100), Matches(NAME, { message: NAME_MESSAGE }));
+
+const Url = () => applyDecorators(IsString(), Length(1, 2048));
+
+const FilePrefix = () =>
+  applyDecorators(IsString(), Length(1, 100), Matches(FILE_PREFIX_PATTERN, { message: PREFIX_MESSAGE }));
+
+const Events = () =>
+  applyDecorators(
+    IsArray(),
+    ArrayMaxSize(EVENT_TYPES.length),
+    IsIn(EVENT_TYPES, { each: true, message: 'each event must be one of the event types' }),
+  );
+
+const URL_DESCRIPTION =
+  'Required for `slack`, `discord` and `json`; not allowed for `file`. The incoming-webhook or endpoint URL: http(s), and after DNS resolution not private, loopback or link-local unless HEDDLE_OUTBOUND_ALLOW covers it. Treated as a secret: answered redacted (scheme and host only).';
+const PREFIX_DESCRIPTION =
+  "Required for `file`; not allowed otherwise. Files are named `<prefix>-<TYPE>-<UTC timestamp>-<seq>.json` under `HEDDLE_FILE_SINK_ROOT/<teamId>/`. Unique among the team's file sinks.";
+
+export class CreateSinkDto {
+  @ApiProperty({ example: 'ops-slack', maxLength: 100, pattern: NAME.source, description: 'Unique within the team.' })
+  @Name()
+  name!: string;
+
+  @ApiProperty({
+    enum: SINK_KINDS,
+    example: 'slack',
+    description:
+      '`slack` / `discord`: incoming webhooks, one readable line per event. `json`: POSTs the event payload (as webhooks carry it). `file`: one JSON file per event (only when the operator set HEDDLE_FILE_SINK_ROOT).',
+  })
+  @IsIn(SINK_KINDS)
+  kind!: SinkKind;
+
+  @ApiPropertyOptional({ example: 'https://hooks.slack.com/services/T000/B000/XXXXXXXX', description: URL_DESCRIPTION })
+  @IsOptionalNotNull()
+  @Url()
+  url?: string;
+
+  @ApiPropertyOptional({
+    example: 'heddle',
+    maxLength: 100,
+    pattern: FILE_PREFIX_PATTERN.source,
+    description: PREFIX_DESCRIPTION,
+  })
+  @IsOptionalNotNull()
+  @FilePrefix()
+  filePrefix?: string;
+
+  @ApiPropertyOptional({
+    enum: EVENT_TYPES,
+    isArray: true,
+    example: ['TASK_COMPLETED', 'TASK_FAILED'],
+    description: 'Event types sent to this sink; empty or omitted means every type.',
+  })
+  @IsOptionalNotNull()
+  @Events()
+  events?: EventType[];
+
+  @ApiPropertyOptional({ default: true, example: true, description: 'A disabled sink receives nothing.' })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+export class UpdateSinkDto {
+  @ApiPropertyOptional({ example: 'ops-slack', maxLength: 100, pattern: NAME.source })
+  @IsOptionalNotNull()
+  @Name()
+  name?: string;
+
+  @ApiPropertyOptional({
+    example: 'https://hooks.slack.com/services/T000/B000/YYYYYYYY',
+    description: 'slack, discord and json sinks only. Checked like on creation.',
+  })
+  @IsOptionalNotNull()
+  @Url()
+  url?: string;
+
+  @ApiPropertyOptional({
+    example: 'heddle',
+    maxLength: 100,
+    pattern: FILE_PREFIX_PATTERN.source,
+    description: 'file sinks only.',
+  })
+  @IsOptionalNotNull()
+  @FilePrefix()
+  filePrefix?: string;
+
+  @ApiPropertyOptional({
+    enum: EVENT_TYPES,
+    isArray: true,
+    example: ['TASK_COMPLETED'],
+    description: 'Replaces the filter; empty means every type.',
+  })
+  @IsOptionalNotNull()
+  @Events()
+  events?: EventType[];
+
+  @ApiPropertyOptional({
+    example: true,
+    description: '`true` also re-enables a sink that was disabled after failing (clears `disabledAt`).',
+  })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+export class ListSinksQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: SINK_KINDS, example: 'slack' })
+  @IsOptional()
+  @IsIn(SINK_KINDS)
+  kind?: SinkKind;
+
+  @ApiPropertyOptional({ example: true, description: 'Only enabled (true) or disabled (false) sinks.' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+export class ListSinkDeliveriesQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: DELIVERY_STATUSES, example: 'failed' })
+  @IsOptional()
+  @IsIn(DELIVERY_STATUSES)
+  status?: DeliveryStatus;
+}
+
+export class SinkResponseDto {
+  @ApiProperty({ format: 'uuid', example: '0195f3c2-9a00-7000-8000-00000000b001' })
+  id!: string;
+
+  @ApiProperty({ example: 'ops-slack' })
+  name!: string;
+
+  @ApiProperty({ enum: SINK_KINDS, example: 'slack' })
+  kind!: SinkKind;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'https://hooks.slack.com/***',
+    description:
+      'Redacted: scheme and host, the path and query masked as `***` (incoming-webhook URLs are secrets). null for file sinks.',
+  })
+  url!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'File sinks only.' })
+  filePrefix!: string | null;
+
+  @ApiProperty({ enum: EVENT_TYPES, isArray: true, example: ['TASK_COMPLETED', 'TASK_FAILED'] })
+  events!: string[];
+
+  @ApiProperty({ example: true })
+  enabled!: boolean;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: null,
+    description: 'Since when every attempt has failed; null after a success.',
+  })
+  failingSince!: string | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: null,
+    description:
+      'When the sink was disabled for failing longer than WEBHOOK_DISABLE_AFTER_SECONDS (`SINK_DISABLED`); PATCH `enabled: true` re-enables it.',
+  })
+  disabledAt!: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-23T12:00:00.000Z' })
+  createdAt!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-23T12:00:00.000Z' })
+  updatedAt!: string;
+}
+
+export class SinkPageDto {
+  @ApiProperty({ type: [SinkResponseDto] })
+  items!: SinkResponseDto[];
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  nextCursor!: string | null;
+}
+
+export class SinkDeliveryAttemptDto {
+  @ApiProperty({ example: 1, description: '1-based.' })
+  number!: number;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 200,
+    description: 'HTTP status; null when nothing answered. A file sink reports 200 for a file written.',
+  })
+  statusCode!: number | null;
+
+  @ApiProperty({ example: 42 })
+  latencyMs!: number;
+
+  @ApiProperty({ type: String, nullable: true, example: 'ok', description: 'The first 1 KB of the answer.' })
+  responseExcerpt!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  error!: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-23T12:00:00.000Z' })
+  createdAt!: string;
+}
+
+export class SinkDeliveryDto {
+  @ApiProperty({ format: 'uuid', example: '0195f3c2-9a00-7000-8000-00000000c001' })
+  id!: string;
+
+  @ApiProperty({ format: 'uuid', example: '0195f3c2-9a00-7000-8000-00000000d001' })
+  eventId!: string;
+
+  @ApiProperty({ example: 42 })
+  eventSeq!: number;
+
+  @ApiProperty({ example: 'TASK_COMPLETED' })
+  eventType!: string;
+
+  @ApiProperty({ enum: DELIVERY_STATUSES, example: 'delivered' })
+  status!: DeliveryStatus;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: null,
+    description: 'When the next attempt is due while pending.',
+  })
+  nextAttemptAt!: string | null;
+
+  @ApiProperty({ type: Number, nullable: true, example: 200 })
+  lastStatus!: number | null;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  lastError!: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-23T12:00:01.000Z' })
+  deliveredAt!: string | null;
+
+  @ApiProperty({ type: [SinkDeliveryAttemptDto], description: 'Every attempt made, first first.' })
+  attempts!: SinkDeliveryAttemptDto[];
+
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-23T12:00:00.000Z' })
+  createdAt!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-23T12:00:01.000Z' })
+  updatedAt!: string;
+}
+
+export class SinkDeliveryPageDto {
+  @ApiProperty({ type: [SinkDeliveryDto] })
+  items!: SinkDeliveryDto[];
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  nextCursor!: string | null;
+}

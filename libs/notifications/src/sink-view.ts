@@ -1,0 +1,72 @@
+import type { Delivery, DeliveryAttempt, Sink } from '@heddle/db';
+import type { SinkDeliveryDto, SinkResponseDto } from './dto/sink.dto';
+import type { DeliveryStatus, SinkKind } from './sink-kinds';
+
+/**
+ * A sink URL as anyone but the receiver may see it: scheme and host (with port), the rest masked.
+ * Incoming-webhook URLs carry their secret in the path (Slack's `/services/T…/B…/<secret>`,
+ * Discord's `/api/webhooks/<id>/<token>`), and a generic endpoint may carry one in its query, so
+ * responses, audit rows and events only ever hold this form.
+ */
+export function redactUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    const hidden = url.pathname !== '/' || url.search !== '' || url.hash !== '';
+    return `${url.protocol}//${url.host}/${hidden ? '***' : ''}`;
+  } catch {
+    return '***';
+  }
+}
+
+/** The wire shape of a sink: its URL redacted. */
+export function toSinkResponse(sink: Sink): SinkResponseDto {
+  return {
+    id: sink.id,
+    name: sink.name,
+    kind: sink.kind as SinkKind,
+    url: sink.url === null ? null : redactUrl(sink.url),
+    filePrefix: sink.filePrefix,
+    events: sink.events,
+    enabled: sink.enabled,
+    failingSince: sink.failingSince?.toISOString() ?? null,
+    disabledAt: sink.disabledAt?.toISOString() ?? null,
+    createdAt: sink.createdAt.toISOString(),
+    updatedAt: sink.updatedAt.toISOString(),
+  };
+}
+
+/** A sink's description for audit rows and events: never the URL itself. */
+export function sinkSummary(sink: Sink) {
+  return {
+    name: sink.name,
+    kind: sink.kind,
+    ...(sink.url !== null ? { url: redactUrl(sink.url) } : {}),
+    ...(sink.filePrefix !== null ? { filePrefix: sink.filePrefix } : {}),
+    events: sink.events,
+    enabled: sink.enabled,
+  };
+}
+
+export function toSinkDelivery(delivery: Delivery & { attemptLog: DeliveryAttempt[] }): SinkDeliveryDto {
+  return {
+    id: delivery.id,
+    eventId: delivery.eventId,
+    eventSeq: Number(delivery.eventSeq),
+    eventType: delivery.eventType,
+    status: delivery.status as DeliveryStatus,
+    nextAttemptAt: delivery.nextAttemptAt?.toISOString() ?? null,
+    lastStatus: delivery.lastStatus,
+    lastError: delivery.lastError,
+    deliveredAt: delivery.deliveredAt?.toISOString() ?? null,
+    attempts: delivery.attemptLog.map((a) => ({
+      number: a.number,
+      statusCode: a.statusCode,
+      latencyMs: a.latencyMs,
+      responseExcerpt: a.responseExcerpt,
+      error: a.error,
+      createdAt: a.createdAt.toISOString(),
+    })),
+    createdAt: delivery.createdAt.toISOString(),
+    updatedAt: delivery.updatedAt.toISOString(),
+  };
+}

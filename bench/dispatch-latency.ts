@@ -54,7 +54,6 @@ export async function runDispatchLatency(options: DispatchLatencyOptions): Promi
         WORKER_CONSUMERS: 'harness',
         HEDDLE_OUTBOUND_ALLOW: '127.0.0.1',
         HARNESS_CONCURRENCY: String(options.harnessConcurrency),
-        HARNESS_POLL_MS: '500',
       },
     });
     return await measure(app, fake, options);
@@ -69,7 +68,7 @@ async function measure(app: TestApp, fake: FakeOpencode, options: DispatchLatenc
   const team = await app.createTeam('bench-dispatch');
   const host = await app.request('POST', '/api/hosts', {
     token: team.token,
-    body: { name: 'fake', baseUrl: fake.baseUrl, maxSessions: options.tasks * 2 },
+    body: { name: 'fake', baseUrl: fake.baseUrl, maxSessions: 1000 },
   });
   if (host.status !== 201) throw new Error(`registering the fake host answered ${host.status}`);
   const probe = await app.request('POST', `/api/hosts/${host.body.id}/probe`, { token: team.token });

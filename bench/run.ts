@@ -27,6 +27,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import type { HostSweepResult } from './host-sweep';
+import type { DispatchLatencyResult } from './dispatch-latency';
 import { deleteQueueKeys, waitingJobs } from './queue-keys';
 
 const ROOT = resolve(__dirname, '..');
@@ -76,6 +77,8 @@ interface Settings {
   /** Fake hosts of the sweep measurement; 0 skips it. */
   sweepHosts: number;
   sweepConcurrency: number;
+  /** Tasks of the dispatch-latency measurement; 0 skips it. */
+  dispatchTasks: number;
 }
 
 function settingsFromEnv(): Settings {
@@ -94,6 +97,7 @@ function settingsFromEnv(): Settings {
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     sweepHosts: intFromEnv('BENCH_HOSTS', 200, 0, 2000),
     sweepConcurrency: intFromEnv('HOST_PROBE_CONCURRENCY', 16, 1, 1000),
+    dispatchTasks: intFromEnv('BENCH_DISPATCH_TASKS', 1000, 0, 100_000),
   };
 }
 
@@ -733,6 +737,26 @@ async function benchHostSweep(settings: Settings): Promise<HostSweepResult> {
   }
 }
 
+async function benchDispatch(settings: Settings): Promise<DispatchLatencyResult> {
+  const { runDispatchLatency } = await import('./dispatch-latency');
+  log(`dispatch latency: ${settings.dispatchTasks} tasks to one fake host`);
+  return runDispatchLatency({
+    databaseUrl: settings.databaseUrl,
+    redisUrl: settings.redisUrl,
+    tasks: settings.dispatchTasks,
+    concurrency: 10,
+    harnessConcurrency: 32,
+    log,
+  });
+}
+
+function dispatchTable(r: DispatchLatencyResult): string {
+  return renderTable(
+    ['target', 'tasks', 'p50 ms', 'p99 ms', 'max ms', 'dispatches/s'],
+    [[r.target, String(r.tasks), String(r.p50Ms), String(r.p99Ms), String(r.maxMs), String(r.dispatchesPerSec)]],
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Report
 
@@ -822,6 +846,7 @@ async function main(): Promise<void> {
   const heddle = await benchHeddle(settings, token);
   const bare = await benchBare(settings, token, heddle);
   const hostSweep = settings.sweepHosts > 0 ? await benchHostSweep(settings) : null;
+  const dispatch = settings.dispatchTasks > 0 ? await benchDispatch(settings) : null;
 
   const ratio = ratioOf(heddle.me, bare.team);
   const createRatio = ratioOf(heddle.create, bare.create);
@@ -859,6 +884,7 @@ async function main(): Promise<void> {
       heddleTasksCreated: heddle.tasksCreated,
     },
     hostSweep,
+    dispatch,
     servers: [heddle.info, bare.info],
     totalSeconds: (Date.now() - t0) / 1000,
   };
@@ -883,6 +909,13 @@ async function main(): Promise<void> {
     process.stdout.write(
       `sweep: first probe recorded ${hostSweep.firstProbeAfterMs} ms after the trigger, last ${hostSweep.lastProbeAfterMs} ms; ` +
         `process CPU ${hostSweep.processCpuUsPerProbe} µs per probe (API module, worker and fakes together)\n`,
+    );
+  }
+  if (dispatch) {
+    process.stdout.write(`\n${dispatchTable(dispatch)}\n\n`);
+    process.stdout.write(
+      `dispatch: created → prompt received by the fake host, ${dispatch.tasks} tasks created ${dispatch.concurrency} at a ` +
+        `time, HARNESS_CONCURRENCY ${dispatch.harnessConcurrency}; ${dispatch.completed} had also completed by the last prompt\n`,
     );
   }
   process.stdout.write(

@@ -259,7 +259,7 @@ export const ENV_SCHEMA = {
   harnessPollMs: {
     name: 'HARNESS_POLL_MS',
     description:
-      'How often the `harness` consumer looks at each running task (session status, messages, budgets) when no event from its host arrives first. One look is one stale-busy observation.',
+      'How often the `harness` consumer looks at each running task (session status, messages, budgets) when no event from its host arrives first. It is also the unit of stale-busy observations (team settings).',
     default: '2000',
     parse: integer(100, 60_000),
   },

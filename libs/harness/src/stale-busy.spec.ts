@@ -1,15 +1,17 @@
 import { INITIAL_STALE, StalePolicy, StaleState, observeStale } from './stale-busy';
 
+const POLL = 100;
 const policy: StalePolicy = { observations: 3 };
 
+/** Looks at the session every POLL ms: a marker per look, null for idle. */
 function run(markers: Array<string | null>, p = policy) {
   let state: StaleState = { ...INITIAL_STALE };
   const decisions: string[] = [];
-  for (const m of markers) {
-    const r = observeStale(state, m !== null, m ?? '', p);
+  markers.forEach((m, i) => {
+    const r = observeStale(state, m !== null, m ?? '', p, 1_000_000 + i * POLL, POLL);
     state = r.state;
     decisions.push(r.rearmed ? `${r.decision}+rearmed` : r.decision);
-  }
+  });
   return decisions;
 }
 
@@ -46,5 +48,22 @@ describe('observeStale', () => {
       'abort',
       'none',
     ]);
+  });
+
+  it('counts time, not looks: extra looks in between (wake-ups) do not hurry the report', () => {
+    let state: StaleState = { ...INITIAL_STALE };
+    const at = (ms: number) => {
+      const r = observeStale(state, true, 'a', policy, 1_000_000 + ms, POLL);
+      state = r.state;
+      return r.decision;
+    };
+    expect([at(0), at(10), at(20), at(30), at(150)]).toEqual(['none', 'none', 'none', 'none', 'none']);
+    expect(at(200)).toBe('report');
+  });
+
+  it('leaves the state untouched while nothing changes (nothing to write)', () => {
+    const first = observeStale({ ...INITIAL_STALE }, true, 'a', policy, 0, POLL);
+    const second = observeStale(first.state, true, 'a', policy, POLL, POLL);
+    expect(second.state).toBe(first.state);
   });
 });

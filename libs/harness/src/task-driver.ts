@@ -35,11 +35,6 @@ import { TurnObservation, observeTurn, totalTokens } from './turn-observation';
 /** When the next step is due, in ms from now; null: nothing to do until something wakes the task. */
 export type NextStep = number | null;
 
-export interface StepContext {
-  /** A scheduled look (not a wake-up): counts as one stale-busy observation. */
-  observation: boolean;
-}
-
 interface EventSpec {
   type: EventType;
   data?: Prisma.InputJsonObject;
@@ -75,10 +70,10 @@ export class TaskDriver {
     private readonly config: AppConfig,
   ) {}
 
-  async advance(task: Task, ctx: StepContext): Promise<NextStep> {
+  async advance(task: Task): Promise<NextStep> {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const next = await this.advanceOnce(task, ctx);
+        const next = await this.advanceOnce(task);
         if (readState(task.harnessState).stepErrors) await this.clearStepErrors(task.id);
         return next;
       } catch (err) {
@@ -125,7 +120,7 @@ export class TaskDriver {
     );
   }
 
-  private async advanceOnce(task: Task, ctx: StepContext): Promise<NextStep> {
+  private async advanceOnce(task: Task): Promise<NextStep> {
     if (task.pendingAction === 'abort' || (isFinished(task.status) && task.pendingAction)) return this.cleanup(task);
     if (task.pendingAction === 'takeover') return this.takeover(task);
     if (task.pendingAction === 'resume' && task.status === 'queued') {
@@ -154,7 +149,7 @@ export class TaskDriver {
       case 'running':
       case 'verifying':
       case 'paused':
-        return this.watch(task, ctx);
+        return this.watch(task);
       default:
         return null;
     }
@@ -318,7 +313,7 @@ export class TaskDriver {
 
   // ---- watch ----------------------------------------------------------------------------------
 
-  private async watch(task: Task, ctx: StepContext): Promise<NextStep> {
+  private async watch(task: Task): Promise<NextStep> {
     const state = readState(task.harnessState);
     const host = task.hostId ? await this.repo.host(task.teamId, task.hostId) : null;
     if (!host) return this.fail(task, 'session.lost', 'the host this task ran on was deleted');
@@ -365,7 +360,7 @@ export class TaskDriver {
     }
     if (!turn.sentAt) await this.repo.updateTurn(turn, { sentAt: this.clock.now() });
 
-    if (busy) return this.watchBusy(task, host, client, turn, obs, state, ctx);
+    if (busy) return this.watchBusy(task, host, client, turn, obs, state);
 
     const sentAt = (turn.sentAt ?? turn.startedAt).getTime();
     const sinceSent = this.clock.now().getTime() - sentAt;
@@ -396,7 +391,6 @@ export class TaskDriver {
     turn: Turn,
     obs: TurnObservation,
     state: HarnessState,
-    ctx: StepContext,
   ): Promise<NextStep> {
     const now = this.clock.now();
     const verdict = exhaustedBudget(readBudgets(task.budgets), this.use(task, state, { turn, obs }), false);
@@ -409,10 +403,11 @@ export class TaskDriver {
 
     const events: EventSpec[] = [];
     const patch: Prisma.TaskUpdateManyMutationInput = {};
-    let stale = state.stale ?? { ...INITIAL_STALE };
-    if (ctx.observation || obs.progressMarker !== stale.marker) {
+    const staleBefore = state.stale ?? { ...INITIAL_STALE };
+    let stale = staleBefore;
+    {
       const policy = await this.stalePolicy(task.teamId);
-      const seen = observeStale(stale, true, obs.progressMarker, policy);
+      const seen = observeStale(stale, true, obs.progressMarker, policy, now.getTime(), this.config.harnessPollMs);
       stale = seen.state;
       if (seen.decision === 'report') {
         patch.stale = true;
@@ -421,7 +416,7 @@ export class TaskDriver {
           data: {
             turn: turn.number,
             sessionId: turn.sessionId,
-            observations: seen.state.observations,
+            observations: seen.observations,
             pollMs: this.config.harnessPollMs,
             activity: json(obs.activity),
           },
@@ -433,7 +428,7 @@ export class TaskDriver {
         return this.startTurn(task, host, client, {
           failing: 'The previous turn stalled (no progress) and was aborted. Continue the work.',
         });
-      } else if (seen.rearmed || (task.stale && seen.state.observations <= 1)) {
+      } else if (seen.rearmed || (task.stale && seen.observations <= 1)) {
         patch.stale = false;
         events.push({ type: 'TASK_UPDATED', data: { staleCleared: true } });
       }
@@ -462,15 +457,26 @@ export class TaskDriver {
       nextState.stale = stale;
     }
 
-    await this.repo.transaction(async () => {
-      await this.repo.updateTurn(turn, turnTotals(obs));
-      const updated = await this.repo.update(task, {
-        ...patch,
-        ...this.totals(task, turn, obs),
-        harnessState: json(nextState),
+    // Most looks at a busy session change nothing: write only when something did.
+    const totalsChanged =
+      turn.tokensInput !== obs.tokens.input ||
+      turn.tokensOutput !== obs.tokens.output ||
+      turn.tokensReasoning !== obs.tokens.reasoning ||
+      turn.tokensCacheRead !== obs.tokens.cacheRead ||
+      turn.tokensCacheWrite !== obs.tokens.cacheWrite ||
+      turn.costUsd !== obs.costUsd;
+    const stateChanged = nextState.stale !== staleBefore || nextState.lastCheckAt !== state.lastCheckAt;
+    if (totalsChanged || stateChanged || events.length > 0 || Object.keys(patch).length > 0) {
+      await this.repo.transaction(async () => {
+        if (totalsChanged) await this.repo.updateTurn(turn, turnTotals(obs));
+        const updated = await this.repo.update(task, {
+          ...patch,
+          ...(totalsChanged ? this.totals(task, turn, obs) : {}),
+          harnessState: json(nextState),
+        });
+        for (const e of events) await this.append(updated, e);
       });
-      for (const e of events) await this.append(updated, e);
-    });
+    }
     return this.config.harnessPollMs;
   }
 

@@ -81,7 +81,7 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
     );
     let next: number | null;
     try {
-      next = await this.driver.advance(task, { observation: payload.dueMs !== undefined });
+      next = await this.driver.advance(task);
     } catch (err) {
       this.logger.error(`step of task ${task.id} failed; trying again later: ${(err as Error).stack ?? err}`);
       next = this.config.harnessPollMs * 2;

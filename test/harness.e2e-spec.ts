@@ -206,14 +206,15 @@ describe('harness (e2e, fake host)', () => {
     const { team, fake, hostId } = await setup('harness-stale');
     const patched = await t.request('PATCH', '/api/team', {
       token: team.token,
-      body: { settings: { staleBusyObservations: 3 } },
+      body: { settings: { staleBusyObservations: 2 } },
     });
     expect(patched.status).toBe(200);
     // Busy with no progress for a while (stale), one part finishes (progress), stale again, then done.
+    // Each quiet stretch is many observations long, so a loaded machine still sees both episodes.
     fake.script('STALESCRIPT', [
-      { type: 'wait', ms: 1500 },
+      { type: 'wait', ms: 2000 },
       { type: 'read', path: 'README.md' },
-      { type: 'wait', ms: 1500 },
+      { type: 'wait', ms: 2000 },
       { type: 'write', path: 'stale.txt', content: 'ok' },
     ]);
     const id = await createTask(team, {

@@ -26,12 +26,12 @@ export class HarnessRepository {
    * task; null when another step holds it or the task is gone.
    */
   async acquire(taskId: string, owner: string, leaseSeconds: number): Promise<Task | null> {
-    const rows = await this.txHost.tx.$queryRaw<{ id: string }[]>`
+    // RETURNING * hands back the row as Prisma's own read would (jsonb parsed, timestamptz as Date).
+    const rows = await this.txHost.tx.$queryRaw<Task[]>`
       UPDATE "tasks" SET "leaseOwner" = ${owner}, "leaseUntil" = now() + make_interval(secs => ${leaseSeconds})
       WHERE "id" = ${taskId}::uuid AND ("leaseUntil" IS NULL OR "leaseUntil" < now())
-      RETURNING "id"`;
-    if (rows.length === 0) return null;
-    return this.txHost.tx.task.findUnique({ where: { id: taskId } });
+      RETURNING *`;
+    return rows[0] ?? null;
   }
 
   async renew(taskId: string, owner: string, leaseSeconds: number): Promise<void> {

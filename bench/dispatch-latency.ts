@@ -43,7 +43,8 @@ export async function runDispatchLatency(options: DispatchLatencyOptions): Promi
   let app: TestApp | undefined;
   let fake: FakeOpencode | undefined;
   try {
-    fake = await startFakeOpencode({ maxRecorded: 100_000 } as never);
+    // No git in the fake: its snapshots spawn a git process per step, which is the fake host's cost, not Heddle's.
+    fake = await startFakeOpencode({ git: false });
     app = await TestApp.create({
       withWorkers: true,
       env: {

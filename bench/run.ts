@@ -28,6 +28,7 @@ import autocannon from 'autocannon';
 import { Client } from 'pg';
 import type { HostSweepResult } from './host-sweep';
 import type { DispatchLatencyResult } from './dispatch-latency';
+import type { WebhookBenchResult } from './webhook-deliveries';
 import { deleteQueueKeys, waitingJobs } from './queue-keys';
 
 const ROOT = resolve(__dirname, '..');
@@ -79,6 +80,8 @@ interface Settings {
   sweepConcurrency: number;
   /** Tasks of the dispatch-latency measurement; 0 skips it. */
   dispatchTasks: number;
+  /** Events of the webhook-delivery measurement; 0 skips it. */
+  webhookEvents: number;
 }
 
 function settingsFromEnv(): Settings {
@@ -98,6 +101,7 @@ function settingsFromEnv(): Settings {
     sweepHosts: intFromEnv('BENCH_HOSTS', 200, 0, 2000),
     sweepConcurrency: intFromEnv('HOST_PROBE_CONCURRENCY', 16, 1, 1000),
     dispatchTasks: intFromEnv('BENCH_DISPATCH_TASKS', 1000, 0, 100_000),
+    webhookEvents: intFromEnv('BENCH_WEBHOOK_EVENTS', 2000, 0, 1_000_000),
   };
 }
 
@@ -750,6 +754,33 @@ async function benchDispatch(settings: Settings): Promise<DispatchLatencyResult>
   });
 }
 
+async function benchWebhooks(settings: Settings): Promise<WebhookBenchResult> {
+  const { runWebhookDeliveries } = await import('./webhook-deliveries');
+  log(`webhook deliveries: ${settings.webhookEvents} events to one loopback endpoint`);
+  return runWebhookDeliveries({
+    databaseUrl: settings.databaseUrl,
+    redisUrl: settings.redisUrl,
+    events: settings.webhookEvents,
+    log,
+  });
+}
+
+function webhookTable(r: WebhookBenchResult): string {
+  return renderTable(
+    ['target', 'events', 'deliveries/s', 'first attempt p50 ms', 'first attempt p99 ms', 'commit → delivered p99 ms'],
+    [
+      [
+        r.target,
+        String(r.events),
+        String(r.deliveriesPerSec),
+        String(r.firstAttemptP50Ms),
+        String(r.firstAttemptP99Ms),
+        String(r.endToEndP99Ms),
+      ],
+    ],
+  );
+}
+
 function dispatchTable(r: DispatchLatencyResult): string {
   return renderTable(
     ['target', 'tasks', 'p50 ms', 'p99 ms', 'max ms', 'dispatches/s'],
@@ -847,6 +878,7 @@ async function main(): Promise<void> {
   const bare = await benchBare(settings, token, heddle);
   const hostSweep = settings.sweepHosts > 0 ? await benchHostSweep(settings) : null;
   const dispatch = settings.dispatchTasks > 0 ? await benchDispatch(settings) : null;
+  const webhooks = settings.webhookEvents > 0 ? await benchWebhooks(settings) : null;
 
   const ratio = ratioOf(heddle.me, bare.team);
   const createRatio = ratioOf(heddle.create, bare.create);
@@ -885,6 +917,7 @@ async function main(): Promise<void> {
     },
     hostSweep,
     dispatch,
+    webhooks,
     servers: [heddle.info, bare.info],
     totalSeconds: (Date.now() - t0) / 1000,
   };
@@ -916,6 +949,13 @@ async function main(): Promise<void> {
     process.stdout.write(
       `dispatch: created → prompt received by the fake host, ${dispatch.tasks} tasks created ${dispatch.concurrency} at a ` +
         `time, HARNESS_CONCURRENCY ${dispatch.harnessConcurrency}; ${dispatch.completed} had also completed by the last prompt\n`,
+    );
+  }
+  if (webhooks) {
+    process.stdout.write(`\n${webhookTable(webhooks)}\n\n`);
+    process.stdout.write(
+      `webhooks: relay + webhooks consumer in one process, WEBHOOK_CONCURRENCY ${webhooks.webhookConcurrency}, ` +
+        `WEBHOOK_ENDPOINT_CONCURRENCY ${webhooks.endpointConcurrency}; every event signed, POSTed, answered 204 and recorded\n`,
     );
   }
   process.stdout.write(

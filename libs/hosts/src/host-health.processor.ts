@@ -3,7 +3,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, Queue, UnrecoverableError } from 'bullmq';
 import { Clock } from '@heddle/common';
 import { AppConfig } from '@heddle/config';
-import { HostProbePayload, JOBS, QUEUES, WorkScope, jobIds } from '@heddle/queue';
+import { HostProbePayload, JOBS, QUEUES, QueueMetrics, WorkScope, jobIds } from '@heddle/queue';
 import { HostsRepository } from './hosts.repository';
 import { HostsService } from './hosts.service';
 
@@ -25,6 +25,7 @@ export class HostHealthProcessor extends WorkerHost implements OnApplicationBoot
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly scope: WorkScope,
+    private readonly metrics: QueueMetrics,
     @InjectQueue(QUEUES.hostHealth) private readonly queue: Queue,
   ) {
     super();
@@ -35,6 +36,7 @@ export class HostHealthProcessor extends WorkerHost implements OnApplicationBoot
   }
 
   async process(job: Job): Promise<unknown> {
+    this.metrics.started(QUEUES.hostHealth, job);
     switch (job.name) {
       case JOBS.hostSweep:
         return this.sweep();

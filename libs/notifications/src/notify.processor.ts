@@ -3,7 +3,7 @@ import { Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { AppConfig } from '@heddle/config';
 import { DeliveryJob, DeliveryRunner, EndpointSlots, RunResult } from '@heddle/delivery';
-import { QUEUES } from '@heddle/queue';
+import { QUEUES, QueueMetrics } from '@heddle/queue';
 import { SinkPort } from './sink-port';
 import { SinksRepository } from './sinks.repository';
 
@@ -31,6 +31,7 @@ export class NotifyProcessor extends WorkerHost implements OnApplicationBootstra
     private readonly port: SinkPort,
     private readonly repository: SinksRepository,
     private readonly config: AppConfig,
+    private readonly metrics: QueueMetrics,
   ) {
     super();
     this.slots = new EndpointSlots(config.webhookEndpointConcurrency);
@@ -42,6 +43,7 @@ export class NotifyProcessor extends WorkerHost implements OnApplicationBootstra
 
   async process(job: Job, token?: string): Promise<{ result: RunResult }> {
     if (job.name !== DELIVERY_JOB) throw new UnrecoverableError(`unknown job ${job.name} on queue ${QUEUES.notify}`);
+    this.metrics.started(QUEUES.notify, job);
     const data = job.data as DeliveryJob;
     const sinkId = await this.sinkOfDelivery(data.deliveryId);
     // A delivery that is gone (or not a sink's): the runner's claim finds nothing and skips it.

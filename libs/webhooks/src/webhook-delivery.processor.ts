@@ -3,7 +3,7 @@ import { Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { AppConfig } from '@heddle/config';
 import { DeliveryJob, DeliveryRunner, EndpointSlots, RunResult } from '@heddle/delivery';
-import { QUEUES } from '@heddle/queue';
+import { QUEUES, QueueMetrics } from '@heddle/queue';
 import { WebhookPort } from './webhook.port';
 import { WebhooksRepository } from './webhooks.repository';
 
@@ -28,6 +28,7 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
     private readonly port: WebhookPort,
     private readonly repository: WebhooksRepository,
     private readonly config: AppConfig,
+    private readonly metrics: QueueMetrics,
   ) {
     super();
     this.slots = new EndpointSlots(config.webhookEndpointConcurrency);
@@ -40,6 +41,7 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
   async process(job: Job, token?: string): Promise<{ result: RunResult }> {
     if (job.name !== DELIVERY_ATTEMPT_JOB)
       throw new UnrecoverableError(`unknown job ${job.name} on queue ${QUEUES.webhooks}`);
+    this.metrics.started(QUEUES.webhooks, job);
     const data = job.data as DeliveryJob;
     const target = await this.repository.deliveryTarget(data.deliveryId);
     if (!target?.webhookId) return { result: 'skipped' };

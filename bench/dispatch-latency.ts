@@ -44,7 +44,7 @@ export async function runDispatchLatency(options: DispatchLatencyOptions): Promi
   let fake: FakeOpencode | undefined;
   try {
     // No git in the fake: its snapshots spawn a git process per step, which is the fake host's cost, not Heddle's.
-    fake = await startFakeOpencode({ git: false });
+    fake = await startFakeOpencode({ git: false, maxRecorded: 200_000 });
     app = await TestApp.create({
       withWorkers: true,
       env: {

@@ -27,15 +27,12 @@ describe('harness recovery (e2e)', () => {
     redis.disconnect();
   });
 
+  /** Deletes every key of this app's queues in one atomic step, as a FLUSHALL would (workers keep running). */
   async function deleteQueueKeys(prefix: string): Promise<number> {
-    let deleted = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-    return deleted;
+    const script = `local keys = redis.call('keys', ARGV[1])
+      for i = 1, #keys, 1000 do redis.call('del', unpack(keys, i, math.min(i + 999, #keys))) end
+      return #keys`;
+    return (await redis.eval(script, 0, `${prefix}:*`)) as number;
   }
 
   it('finishes a task whose jobs were all lost mid-turn, with one prompt', async () => {

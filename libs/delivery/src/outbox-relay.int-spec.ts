@@ -97,10 +97,11 @@ describe('OutboxRelay (Postgres + Redis)', () => {
     const expected = rows.map((d) => deliveryJobId(d.id, 1)).sort();
     const redis = new Redis(a.config.redisUrl);
     try {
-      for (const app of [a, b]) {
-        const keys = await redis.keys(`${app.config.queuePrefix}:${QUEUES.webhooks}:*`);
-        if (keys.length) await redis.del(...keys);
-      }
+      // Atomically, as a FLUSHALL would, while the relays keep running.
+      const script = `local keys = redis.call('keys', ARGV[1])
+        for i = 1, #keys, 1000 do redis.call('del', unpack(keys, i, math.min(i + 999, #keys))) end
+        return #keys`;
+      for (const app of [a, b]) await redis.eval(script, 0, `${app.config.queuePrefix}:${QUEUES.webhooks}:*`);
     } finally {
       redis.disconnect();
     }

@@ -70,18 +70,30 @@ export class HarnessRepository {
       ORDER BY "wakeAt" LIMIT ${limit}`;
   }
 
+  /** The task's scheduled step (null: none); undefined when the task is gone. */
+  async wakeAt(taskId: string): Promise<Date | null | undefined> {
+    const row = await this.txHost.tx.task.findUnique({ where: { id: taskId }, select: { wakeAt: true } });
+    return row ? row.wakeAt : undefined;
+  }
+
   find(taskId: string): Promise<Task | null> {
     return this.txHost.tx.task.findUnique({ where: { id: taskId } });
   }
 
   /** Writes over the version read; another writer in between → TaskChangedError. Returns the new row. */
   async update(task: Task, data: Prisma.TaskUpdateManyMutationInput): Promise<Task> {
-    const { count } = await this.txHost.tx.task.updateMany({
-      where: { id: task.id, version: task.version },
-      data: { ...data, version: { increment: 1 } },
-    });
-    if (count !== 1) throw new TaskChangedError(task.id);
-    return (await this.txHost.tx.task.findUnique({ where: { id: task.id } }))!;
+    try {
+      // One UPDATE … RETURNING: the version in the unique filter makes it conditional.
+      return await this.txHost.tx.task.update({
+        where: { id: task.id, version: task.version },
+        data: { ...data, version: { increment: 1 } },
+      });
+    } catch (err) {
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2025') {
+        throw new TaskChangedError(task.id);
+      }
+      throw err;
+    }
   }
 
   teamSettings(teamId: string): Promise<{ settings: Prisma.JsonValue } | null> {

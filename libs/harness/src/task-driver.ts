@@ -173,19 +173,20 @@ export class TaskDriver {
       await this.repo.refreshHostLoad(host.id);
     }
     const client = this.clients.forHost(host, task.workspace);
+    let sessionId = task.sessionId ?? undefined;
     try {
       if (!(await client.directoryExists())) {
         return this.fail(task, 'workspace.missing', `${task.workspace} does not exist on host ${host.name}`);
       }
       if (!task.sessionId) {
-        let sessionId: string;
+        // Recorded with the first turn (one transaction fewer); a step dying in between leaves an
+        // empty session behind and the next step opens another.
         if (task.bindSessionId) {
           await client.getSession(task.bindSessionId);
           sessionId = task.bindSessionId;
         } else {
           sessionId = (await client.createSession({ title: this.sessionTitle(task, 1) })).id;
         }
-        task = await this.write(task, { sessionId }, []);
       }
     } catch (err) {
       if (err instanceof OpencodeNotFoundError && task.bindSessionId) {
@@ -193,7 +194,7 @@ export class TaskDriver {
       }
       return this.requeue(task, state, host, err);
     }
-    return this.startTurn(task, host, client, {});
+    return this.startTurn(task, host, client, { sessionId });
   }
 
   private async waitForHost(task: Task, state: HarnessState, reason: string): Promise<NextStep> {
@@ -237,7 +238,7 @@ export class TaskDriver {
     task: Task,
     host: Host,
     client: OpencodeClient,
-    opts: { failing?: string; freshBudget?: boolean },
+    opts: { failing?: string; freshBudget?: boolean; sessionId?: string },
   ): Promise<NextStep> {
     let state = readState(task.harnessState);
     const now = this.clock.now();
@@ -252,7 +253,7 @@ export class TaskDriver {
       );
     }
     const number = task.currentTurn + 1;
-    let sessionId = task.sessionId!;
+    let sessionId = opts.sessionId ?? task.sessionId!;
     if (task.mode === 'plan' && number > 1) {
       try {
         sessionId = (await client.createSession({ title: this.sessionTitle(task, number) })).id;

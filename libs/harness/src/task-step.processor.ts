@@ -9,6 +9,12 @@ import { HarnessRepository } from './harness.repository';
 import { TaskDriver } from './task-driver';
 
 const SWEEP_LIMIT = 1000;
+/**
+ * Scheduled looks yield to wake-ups (new tasks, user actions, host events), which carry no
+ * priority and so go first in BullMQ: under load a new task reaches its host before the next
+ * routine look at a running one.
+ */
+const SCHEDULED_PRIORITY = 10;
 /** A wake-up that found the task busy looks again this many times, a little later each time. */
 const BUSY_RETRIES = 4;
 
@@ -56,16 +62,25 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
   async step(payload: TaskStepPayload & { retry?: number }): Promise<StepResult> {
     const owner = `${this.owner}:${randomUUID()}`;
     const leaseSeconds = this.config.harnessLeaseSeconds;
+    // A superseded scheduled step ends without touching the lease: taking it, even briefly, could
+    // turn away the live step of the same task.
+    if (payload.dueMs !== undefined) {
+      const wakeAt = await this.repo.wakeAt(payload.taskId);
+      if (wakeAt === undefined) return 'gone';
+      if (wakeAt?.getTime() !== payload.dueMs) return 'superseded';
+    }
     const task = await this.repo.acquire(payload.taskId, owner, leaseSeconds);
     if (!task) {
       const exists = await this.repo.find(payload.taskId);
       if (!exists) return 'gone';
+      // Another step holds the task. Look again a little later: that step may be one that does
+      // not schedule a follow-up (it ended the task, or a wake-up raced this scheduled step).
       const retry = payload.retry ?? 0;
-      if (payload.dueMs === undefined && retry < BUSY_RETRIES) {
+      if (retry < BUSY_RETRIES) {
         const delay = 250 * 2 ** retry;
         await this.queue.add(
           JOBS.taskStep,
-          { taskId: payload.taskId, retry: retry + 1 },
+          { ...payload, retry: retry + 1 },
           { jobId: jobIds.taskWake(payload.taskId, Date.now() + delay, retry + 1), delay },
         );
       }
@@ -95,7 +110,7 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
       await this.queue.add(
         JOBS.taskStep,
         { taskId: task.id, dueMs: due },
-        { jobId: jobIds.taskStep(task.id, due), delay: Math.max(0, due - Date.now()) },
+        { jobId: jobIds.taskStep(task.id, due), delay: Math.max(0, due - Date.now()), priority: SCHEDULED_PRIORITY },
       );
     }
     return 'stepped';

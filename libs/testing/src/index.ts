@@ -10,3 +10,5 @@ export type { ApiOperation, HttpMethod, NestRoute } from './routes';
 export { expectErrorBody } from './error-body';
 export * from './opencode';
 export * from './fake-opencode';
+export { SseClient } from './sse-client';
+export type { SseFrame } from './sse-client';

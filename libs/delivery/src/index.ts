@@ -13,3 +13,11 @@ export type { HttpPost } from './http-sender';
 export { RETRY_DELAYS_MS, MAX_ATTEMPTS, classifyAttempt, nextRetryDelay, parseRetryAfter } from './retry-policy';
 export type { AttemptOutcome, AttemptVerdict } from './retry-policy';
 export { EndpointSlots } from './endpoint-slots';
+export {
+  DELIVERY_STATUSES,
+  DeliveryAttemptDto,
+  DeliveryBaseDto,
+  ListDeliveriesQueryDto,
+  toDeliveryBase,
+} from './delivery-view';
+export type { DeliveryStatus } from './delivery-view';

@@ -4,5 +4,5 @@ export type SinkKind = (typeof SINK_KINDS)[number];
 /** Kinds that POST to a URL (checked by the outbound policy when saved and at connect time). */
 export const URL_SINK_KINDS: readonly SinkKind[] = ['slack', 'discord', 'json'];
 
-export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export { DELIVERY_STATUSES } from '@heddle/delivery';
+export type { DeliveryStatus } from '@heddle/delivery';

@@ -1,6 +1,7 @@
+import { toDeliveryBase } from '@heddle/delivery';
 import type { Delivery, DeliveryAttempt, Sink } from '@heddle/db';
 import type { SinkDeliveryDto, SinkResponseDto } from './dto/sink.dto';
-import type { DeliveryStatus, SinkKind } from './sink-kinds';
+import type { SinkKind } from './sink-kinds';
 
 /**
  * A sink URL as anyone but the receiver may see it: scheme and host (with port), the rest masked.
@@ -48,25 +49,5 @@ export function sinkSummary(sink: Sink) {
 }
 
 export function toSinkDelivery(delivery: Delivery & { attemptLog: DeliveryAttempt[] }): SinkDeliveryDto {
-  return {
-    id: delivery.id,
-    eventId: delivery.eventId,
-    eventSeq: Number(delivery.eventSeq),
-    eventType: delivery.eventType,
-    status: delivery.status as DeliveryStatus,
-    nextAttemptAt: delivery.nextAttemptAt?.toISOString() ?? null,
-    lastStatus: delivery.lastStatus,
-    lastError: delivery.lastError,
-    deliveredAt: delivery.deliveredAt?.toISOString() ?? null,
-    attempts: delivery.attemptLog.map((a) => ({
-      number: a.number,
-      statusCode: a.statusCode,
-      latencyMs: a.latencyMs,
-      responseExcerpt: a.responseExcerpt,
-      error: a.error,
-      createdAt: a.createdAt.toISOString(),
-    })),
-    createdAt: delivery.createdAt.toISOString(),
-    updatedAt: delivery.updatedAt.toISOString(),
-  };
+  return toDeliveryBase(delivery);
 }

@@ -1,6 +1,7 @@
 import type { EventType } from '@heddle/common';
 import type { WebhookEndpoint } from '@heddle/db';
-import type { DeliveryResponseDto, DeliveryStatus } from './dto/delivery.dto';
+import { toDeliveryBase } from '@heddle/delivery';
+import type { DeliveryResponseDto } from './dto/delivery.dto';
 import type { WebhookResponseDto } from './dto/webhook.dto';
 import type { DeliveryWithAttempts } from './webhooks.repository';
 
@@ -24,28 +25,7 @@ export function toWebhookResponse(webhook: WebhookEndpoint): WebhookResponseDto 
 }
 
 export function toDeliveryResponse(delivery: DeliveryWithAttempts): DeliveryResponseDto {
-  return {
-    id: delivery.id,
-    webhookId: delivery.webhookId!,
-    eventId: delivery.eventId,
-    eventSeq: Number(delivery.eventSeq),
-    eventType: delivery.eventType,
-    status: delivery.status as DeliveryStatus,
-    nextAttemptAt: delivery.status === 'pending' ? iso(delivery.nextAttemptAt) : null,
-    lastStatus: delivery.lastStatus,
-    lastError: delivery.lastError,
-    deliveredAt: iso(delivery.deliveredAt),
-    attempts: delivery.attemptLog.map((a) => ({
-      number: a.number,
-      statusCode: a.statusCode,
-      latencyMs: a.latencyMs,
-      responseExcerpt: a.responseExcerpt,
-      error: a.error,
-      createdAt: a.createdAt.toISOString(),
-    })),
-    createdAt: delivery.createdAt.toISOString(),
-    updatedAt: delivery.updatedAt.toISOString(),
-  };
+  return { ...toDeliveryBase(delivery), webhookId: delivery.webhookId! };
 }
 
 /** Where an endpoint points, for events (a URL's path or query may hold a receiver's token). */

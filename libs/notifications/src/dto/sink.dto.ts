@@ -4,7 +4,8 @@ import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { EVENT_TYPES, EventType, IsOptionalNotNull, PageQueryDto } from '@heddle/common';
 import { FILE_PREFIX_PATTERN } from '../file-sink';
-import { DELIVERY_STATUSES, DeliveryStatus, SINK_KINDS, SinkKind } from '../sink-kinds';
+import { DeliveryBaseDto, ListDeliveriesQueryDto } from '@heddle/delivery';
+import { SINK_KINDS, SinkKind } from '../sink-kinds';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const NAME_MESSAGE = 'name must start with a letter or digit and use letters, digits, . _ -';
@@ -130,12 +131,7 @@ export class ListSinksQueryDto extends PageQueryDto {
   enabled?: boolean;
 }
 
-export class ListSinkDeliveriesQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: DELIVERY_STATUSES, example: 'failed' })
-  @IsOptional()
-  @IsIn(DELIVERY_STATUSES)
-  status?: DeliveryStatus;
-}
+export class ListSinkDeliveriesQueryDto extends ListDeliveriesQueryDto {}
 
 export class SinkResponseDto {
   @ApiProperty({ format: 'uuid', example: '0195f3c2-9a00-7000-8000-00000000b001' })
@@ -199,74 +195,8 @@ export class SinkPageDto {
   nextCursor!: string | null;
 }
 
-export class SinkDeliveryAttemptDto {
-  @ApiProperty({ example: 1, description: '1-based.' })
-  number!: number;
-
-  @ApiProperty({
-    type: Number,
-    nullable: true,
-    example: 200,
-    description: 'HTTP status; null when nothing answered. A file sink reports 200 for a file written.',
-  })
-  statusCode!: number | null;
-
-  @ApiProperty({ example: 42 })
-  latencyMs!: number;
-
-  @ApiProperty({ type: String, nullable: true, example: 'ok', description: 'The first 1 KB of the answer.' })
-  responseExcerpt!: string | null;
-
-  @ApiProperty({ type: String, nullable: true, example: null })
-  error!: string | null;
-
-  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-23T12:00:00.000Z' })
-  createdAt!: string;
-}
-
-export class SinkDeliveryDto {
-  @ApiProperty({ format: 'uuid', example: '0195f3c2-9a00-7000-8000-00000000c001' })
-  id!: string;
-
-  @ApiProperty({ format: 'uuid', example: '0195f3c2-9a00-7000-8000-00000000d001' })
-  eventId!: string;
-
-  @ApiProperty({ example: 42 })
-  eventSeq!: number;
-
-  @ApiProperty({ example: 'TASK_COMPLETED' })
-  eventType!: string;
-
-  @ApiProperty({ enum: DELIVERY_STATUSES, example: 'delivered' })
-  status!: DeliveryStatus;
-
-  @ApiProperty({
-    type: String,
-    format: 'date-time',
-    nullable: true,
-    example: null,
-    description: 'When the next attempt is due while pending.',
-  })
-  nextAttemptAt!: string | null;
-
-  @ApiProperty({ type: Number, nullable: true, example: 200 })
-  lastStatus!: number | null;
-
-  @ApiProperty({ type: String, nullable: true, example: null })
-  lastError!: string | null;
-
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-23T12:00:01.000Z' })
-  deliveredAt!: string | null;
-
-  @ApiProperty({ type: [SinkDeliveryAttemptDto], description: 'Every attempt made, first first.' })
-  attempts!: SinkDeliveryAttemptDto[];
-
-  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-23T12:00:00.000Z' })
-  createdAt!: string;
-
-  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-23T12:00:01.000Z' })
-  updatedAt!: string;
-}
+/** A sink's delivery: the common fields of every delivery. */
+export class SinkDeliveryDto extends DeliveryBaseDto {}
 
 export class SinkDeliveryPageDto {
   @ApiProperty({ type: [SinkDeliveryDto] })

@@ -1,5 +1,4 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { AppConfig } from '@heddle/config';
 import { EventSubscription, OpencodeEvent } from '@heddle/opencode-client';
 import { TaskWaker, WorkScope } from '@heddle/queue';
 import { HarnessRepository } from './harness.repository';
@@ -41,7 +40,6 @@ export class HostEventWatcher implements OnApplicationBootstrap, OnModuleDestroy
     private readonly repo: HarnessRepository,
     private readonly clients: HostClients,
     private readonly waker: TaskWaker,
-    private readonly config: AppConfig,
     private readonly scope: WorkScope,
   ) {}
 
@@ -127,9 +125,5 @@ export class HostEventWatcher implements OnApplicationBootstrap, OnModuleDestroy
   /** Streams open now (for tests and diagnostics). */
   get openStreams(): number {
     return this.streams.size;
-  }
-
-  get pollMs(): number {
-    return this.config.harnessPollMs;
   }
 }

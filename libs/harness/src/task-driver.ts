@@ -446,7 +446,7 @@ export class TaskDriver {
       now.getTime() - lastCheck >= task.checkIntervalSeconds * 1000
     ) {
       nextState = { ...nextState, lastCheckAt: now.toISOString() };
-      const evaluation = await this.evaluate(task, host, client, nextState, checks);
+      const evaluation = await this.evaluate(task, client, nextState, checks);
       if (evaluation.checkSessionId) nextState.checkSessionId = evaluation.checkSessionId;
       task = await this.recordChecks(task, turn.number, evaluation.result, { midTurn: true }, nextState);
       if (evaluation.result.allPassed) {
@@ -501,7 +501,7 @@ export class TaskDriver {
 
     const evaluation =
       checks.length > 0
-        ? await this.evaluate(task, host, client, state, checks)
+        ? await this.evaluate(task, client, state, checks)
         : { result: await this.weakVerdict(task, turn, obs) };
     if (evaluation.checkSessionId) state.checkSessionId = evaluation.checkSessionId;
     task = await this.recordChecks(task, turn.number, evaluation.result, {}, state);
@@ -562,7 +562,7 @@ export class TaskDriver {
         task = await this.recordChecks(task, turn.number, result, {}, nextState);
         return this.complete(task, result, { summary });
       }
-      const evaluation = await this.evaluate(task, host, client, nextState, checks);
+      const evaluation = await this.evaluate(task, client, nextState, checks);
       if (evaluation.checkSessionId) nextState.checkSessionId = evaluation.checkSessionId;
       task = await this.recordChecks(task, turn.number, evaluation.result, {}, nextState);
       if (evaluation.result.allPassed) return this.complete(task, evaluation.result, { summary });
@@ -579,7 +579,6 @@ export class TaskDriver {
 
   private async evaluate(
     task: Task,
-    host: Host,
     client: OpencodeClient,
     state: HarnessState,
     checks: Check[],
@@ -605,7 +604,6 @@ export class TaskDriver {
       },
       checks,
     );
-    void host;
     return { result, ...(checkSessionId ? { checkSessionId } : {}) };
   }
 

@@ -1,5 +1,4 @@
 export { HarnessWorkerModule } from './harness.module';
-export { newMessageId } from './message-id';
 export { observeTurn } from './turn-observation';
 export type { TurnObservation, Activity, TokenUse } from './turn-observation';
 export { exhaustedBudget, readBudgets } from './budgets';

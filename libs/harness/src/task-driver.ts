@@ -22,13 +22,13 @@ import {
   OpencodeError,
   OpencodeNotFoundError,
   SessionStatus,
+  newOpencodeId,
 } from '@heddle/opencode-client';
 import { DEFAULT_PLAN_TEMPLATE, DEFAULT_TEMPLATE, FailureReason, renderPrompt } from '@heddle/tasks';
 import { BudgetUse, exhaustedBudget, readBudgets } from './budgets';
 import { HarnessRepository, TaskChangedError } from './harness.repository';
 import { HarnessState, readState } from './harness-state';
 import { HostClients } from './host-clients';
-import { newMessageId } from './message-id';
 import { INITIAL_STALE, observeStale, StalePolicy } from './stale-busy';
 import { TurnObservation, observeTurn, totalTokens } from './turn-observation';
 
@@ -262,7 +262,7 @@ export class TaskDriver {
       }
     }
     const prompt = this.promptFor(task, opts.failing);
-    const messageId = newMessageId(now.getTime());
+    const messageId = newOpencodeId('msg', false, now.getTime());
     const firstTurn = task.status === 'dispatching' || task.status === 'queued';
     const previousStatus = task.status;
     let turn!: Turn;

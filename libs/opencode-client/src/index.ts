@@ -44,3 +44,5 @@ export { buildShellScript, parseShellOutput, MAX_SERVER_COMMAND_LENGTH } from '.
 export type { ShellScript, ParsedShellOutput } from './shell-script';
 export type * from './types';
 export type { components as OpencodeSchemas, paths as OpencodePaths } from './generated/opencode-api';
+export { newOpencodeId } from './ids';
+export type { OpencodeIdPrefix } from './ids';

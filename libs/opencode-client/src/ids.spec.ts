@@ -1,6 +1,8 @@
-import { newMessageId } from './message-id';
+import { newOpencodeId } from './ids';
 
-describe('newMessageId', () => {
+const newMessageId = (now?: number) => newOpencodeId('msg', false, now);
+
+describe('newOpencodeId', () => {
   it("follows OpenCode's ascending scheme: msg_ + 12 hex + 14 base62", () => {
     expect(newMessageId()).toMatch(/^msg_[0-9a-f]{12}[0-9A-Za-z]{14}$/);
   });

@@ -8,6 +8,8 @@ export const SCOPES = [
   'webhooks:write',
   'events:read',
   'permissions:write',
+  /** Create tasks with `command` checks (also needs the team's `allowCommandChecks`). */
+  'checks:command',
   'admin',
   'platform:admin',
 ] as const;

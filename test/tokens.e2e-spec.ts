@@ -201,7 +201,7 @@ describe('tokens (e2e)', () => {
     const notOurs = Buffer.from(JSON.stringify({ position: 3 })).toString('base64url');
     for (const cursor of ['not-a-cursor', notOurs]) {
       const res = await t.request('GET', `/api/tokens?cursor=${cursor}`, { token: team.token });
-      expectErrorBody(res, 400, 'page/invalid_cursor');
+      expectErrorBody(res, 400, 'request/invalid_cursor');
     }
     for (const limit of ['0', '101', '-1', 'abc', '1.5']) {
       const res = await t.request('GET', `/api/tokens?limit=${limit}`, { token: team.token });

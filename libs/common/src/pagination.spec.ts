@@ -20,7 +20,8 @@ describe('cursor', () => {
   });
 
   it('keeps only the id of a decoded position', () => {
-    expect(decodeCursor(b64(JSON.stringify({ id: 'a', teamId: 'other' })))).toEqual({ id: 'a' });
+    const id = '0195f3c2-7a1b-7c3d-8e4f-0123456789ab';
+    expect(decodeCursor(b64(JSON.stringify({ id, teamId: 'other' })))).toEqual({ id });
   });
 
   it.each([
@@ -33,7 +34,9 @@ describe('cursor', () => {
     ['JSON array', b64('["a"]')],
     ['object without id', b64('{"x":1}')],
     ['numeric id', b64('{"id":5}')],
-    ['truncated', encodeCursor({ id: 'abcdef' }).slice(0, -3)],
+    ['truncated', encodeCursor({ id: '0195f3c2-7a1b-7c3d-8e4f-0123456789ab' }).slice(0, -3)],
+    ['id that is not a UUID (forged)', b64('{"id":"x"}')],
+    ['id with SQL in it', b64(`{"id":"0195f3c2-7a1b-7c3d-8e4f-0123456789ab' OR 1=1"}`)],
   ])('refuses a %s cursor with a 400', (_label, cursor) => {
     let thrown: unknown;
     try {
@@ -42,7 +45,7 @@ describe('cursor', () => {
       thrown = err;
     }
     expect(thrown).toBeInstanceOf(BadRequestError);
-    expect(thrown).toMatchObject({ statusCode: 400, code: 'page/invalid_cursor' });
+    expect(thrown).toMatchObject({ statusCode: 400, code: 'request/invalid_cursor' });
   });
 });
 
@@ -59,7 +62,7 @@ describe('toPage', () => {
       { id: 'id-3', double: 6 },
     ]);
     expect(page.nextCursor).not.toBeNull();
-    expect(decodeCursor(page.nextCursor!)).toEqual({ id: 'id-3' });
+    expect(JSON.parse(Buffer.from(page.nextCursor!, 'base64url').toString())).toEqual({ id: 'id-3' });
   });
 
   it('with exactly limit rows, is the last page', () => {

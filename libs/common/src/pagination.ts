@@ -39,6 +39,8 @@ export interface CursorPosition {
   id: string;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function encodeCursor(position: CursorPosition): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
 }
@@ -47,13 +49,15 @@ export function decodeCursor(cursor: string | undefined): CursorPosition | undef
   if (cursor === undefined) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (value && typeof value === 'object' && typeof (value as CursorPosition).id === 'string') {
-      return { id: (value as CursorPosition).id };
-    }
+    const id = value && typeof value === 'object' ? (value as Partial<CursorPosition>).id : undefined;
+    // Only what toPage() hands out: the id of a row, a UUID (anything else would reach the query).
+    if (typeof id === 'string' && UUID.test(id)) return { id: id.toLowerCase() };
   } catch {
     // fall through: any undecodable cursor is the client's error
   }
-  throw new BadRequestError('page/invalid_cursor', 'cursor is not one this server handed out');
+  throw new BadRequestError('request/invalid_cursor', 'cursor is not one this server handed out', [
+    { field: 'cursor', errors: ['cursor must be the nextCursor of a previous page'] },
+  ]);
 }
 
 /**

@@ -75,6 +75,32 @@ function consumers(raw: string): WorkerConsumerName[] {
   return [...new Set(names)] as WorkerConsumerName[];
 }
 
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function trustProxy(raw: string): boolean | number | string[] {
+  const value = raw.trim();
+  if (value === 'true') return true;
+  if (value === 'false' || value === '') return false;
+  if (/^\d+$/.test(value)) return integer(1, 100)(value);
+  const entries = value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  const bad = entries.filter((e) => {
+    if (PROXY_NAMES.includes(e)) return false;
+    const [address, bits, ...rest] = e.split('/');
+    const family = isIP(address ?? '');
+    if (family === 0 || rest.length > 0) return true;
+    return bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  });
+  if (bad.length) {
+    throw new EnvValueError(
+      `has entries that are neither an address, a CIDR nor one of ${PROXY_NAMES.join(', ')}: ${bad.join(', ')}`,
+    );
+  }
+  return entries;
+}
+
 function encryptionKey(raw: string): Buffer {
   const key = Buffer.from(raw, 'base64');
   if (key.length !== 32 || key.toString('base64').replace(/=+$/, '') !== raw.trim().replace(/=+$/, '')) {
@@ -310,6 +336,13 @@ export const ENV_SCHEMA = {
     default: '60',
     parse: integer(5, 3600),
   },
+  checkEvidenceMaxBytes: {
+    name: 'CHECK_EVIDENCE_MAX_BYTES',
+    description:
+      'Largest excerpt (UTF-8 bytes) a check stores as evidence and quotes in the next prompt: file heads, matched lines and texts, open checklist items, command output tails, JSON parse and schema error texts. 0 stores no file content or command output at all. Check results are kept in Postgres and sent in events, webhooks and notifications.',
+    default: '1024',
+    parse: integer(0, 65_536),
+  },
   outboxPollMs: {
     name: 'OUTBOX_POLL_MS',
     description:
@@ -366,6 +399,27 @@ export const ENV_SCHEMA = {
     default: '1048576',
     parse: integer(1024, 100 * 1024 * 1024),
   },
+  trustProxy: {
+    name: 'TRUST_PROXY',
+    description:
+      'Which peers may name the client in `X-Forwarded-For` (the address per-IP rate limits count and logs show): `true` (any — only when every request comes through your proxy), `false` (none), a number of proxy hops, or a comma-separated list of addresses, CIDRs and the names `loopback`, `linklocal`, `uniquelocal` (private ranges, where ingress controllers and load balancers usually are).',
+    default: 'loopback,linklocal,uniquelocal',
+    parse: trustProxy,
+  },
+  bodyMaxDepth: {
+    name: 'HTTP_BODY_MAX_DEPTH',
+    description:
+      'Deepest nesting of objects and arrays a JSON body may have; deeper ones answer 400 `request/too_complex` before validation.',
+    default: '32',
+    parse: integer(4, 256),
+  },
+  bodyMaxFields: {
+    name: 'HTTP_BODY_MAX_FIELDS',
+    description:
+      'Most object keys and array items a JSON body may hold in all; more answer 400 `request/too_complex` before validation (its cost grows with them).',
+    default: '10000',
+    parse: integer(100, 1_000_000),
+  },
   tokenCacheMs: {
     name: 'TOKEN_CACHE_MS',
     description:
@@ -380,10 +434,59 @@ export const ENV_SCHEMA = {
     default: '15000',
     parse: integer(10, 300_000),
   },
+  sseMaxStreamsPerToken: {
+    name: 'SSE_MAX_STREAMS_PER_TOKEN',
+    description:
+      'Event streams (`GET /api/events/stream`, `GET /api/tasks/{id}/events`) one token may hold open at once on one API process; one more answers 429 `request/rate_limited`. Counted per process: with N replicas behind a balancer a token may hold up to N times this. 0: no cap.',
+    default: '20',
+    parse: integer(0, 100_000),
+  },
+  rateLimitEnabled: {
+    name: 'RATE_LIMIT_ENABLED',
+    description:
+      'Request rate limits (the `RATE_LIMIT_*` classes below): `false` turns every class off, e.g. for benchmarks. Over a limit a request answers 429 `request/rate_limited` with `Retry-After`.',
+    default: 'true',
+    parse: (raw: string): boolean => oneOf(['true', 'false'] as const)(raw) === 'true',
+  },
+  rateLimitWindowMs: {
+    name: 'RATE_LIMIT_WINDOW_MS',
+    description:
+      'The window every rate limit counts in. Counters live in Redis (shared by all replicas); while Redis is unreachable each process counts on its own, so no request waits for it.',
+    default: '60000',
+    parse: integer(1000, 3_600_000),
+  },
+  rateLimitReads: {
+    name: 'RATE_LIMIT_READS',
+    description: 'Reads (`GET`, `HEAD`) one token may make per window, all routes together. 0: unlimited.',
+    default: '6000',
+    parse: integer(0, 100_000_000),
+  },
+  rateLimitWrites: {
+    name: 'RATE_LIMIT_WRITES',
+    description:
+      'Writes (`POST`, `PATCH`, `PUT`, `DELETE`) one token may make per window, all routes together. 0: unlimited.',
+    default: '1200',
+    parse: integer(0, 100_000_000),
+  },
+  rateLimitAnonymous: {
+    name: 'RATE_LIMIT_ANONYMOUS',
+    description:
+      'Requests to routes without a token (`/metrics`; never the `/healthz` and `/readyz` probes) one client address may make per window. 0: unlimited.',
+    default: '600',
+    parse: integer(0, 100_000_000),
+  },
+  rateLimitAuthFailures: {
+    name: 'RATE_LIMIT_AUTH_FAILURES',
+    description:
+      'Failed authentications (missing, malformed, unknown, revoked or expired token) one client address may cause per window; beyond it they answer 429 instead of 401. The address is the one Fastify reports behind trusted proxies (`X-Forwarded-For`). 0: unlimited.',
+    default: '300',
+    parse: integer(0, 100_000_000),
+  },
   shutdownTimeoutMs: {
     name: 'SHUTDOWN_TIMEOUT_MS',
-    description: 'On SIGTERM, how long to let in-flight requests and jobs finish before exiting anyway.',
-    default: '25000',
+    description:
+      "On SIGTERM, how long to let in-flight requests and jobs finish before exiting anyway. The default covers a harness step against a slow host (three calls at `HARNESS_CALL_TIMEOUT_MS`); jobs still running shortly before it (5 s, or a fifth of it when shorter) are let go: each harness step gives its task back at once, due now, instead of holding its lease for `HARNESS_LEASE_SECONDS`. Keep orchestrators' grace period (Kubernetes `terminationGracePeriodSeconds`) above it.",
+    default: '45000',
     parse: integer(0, 600000),
   },
 } satisfies Record<string, EnvVar<unknown>>;

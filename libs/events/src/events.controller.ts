@@ -15,6 +15,7 @@ export class ListEventsQueryDto {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   after?: number = 0;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })

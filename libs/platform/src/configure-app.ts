@@ -2,7 +2,9 @@ import helmet from '@fastify/helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { AppConfig } from '@heddle/config';
 import { ErrorFilter } from './error.filter';
+import { assertJsonShape, assertNoNul } from './json-shape';
 import { MetricsService } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { createValidationPipe } from './validation';
@@ -27,10 +29,24 @@ export async function configureApp(app: NestFastifyApplication, options: Configu
   // Action routes (`POST …/probe`) take no body, and many clients still send
   // `content-type: application/json` with an empty one: treat that as no body, not a 400.
   // Everything else keeps Fastify's own parser (prototype-poisoning protection included).
+  // A body that parses is then bounded (depth, size, no NUL) before validation sees it: see json-shape.ts.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  const config = app.get(AppConfig);
+  const limits = { maxDepth: config.bodyMaxDepth, maxNodes: config.bodyMaxFields };
   app.useBodyParser('application/json', { bodyLimit: fastify.initialConfig.bodyLimit }, (request, body, done) => {
-    if (body.length === 0) done(null, undefined);
-    else parseJson(request as Parameters<typeof parseJson>[0], body.toString('utf8'), done);
+    if (body.length === 0) return done(null, undefined);
+    parseJson(request as Parameters<typeof parseJson>[0], body.toString('utf8'), (err, parsed) => {
+      if (err) return done(err, undefined);
+      try {
+        assertJsonShape(parsed, limits);
+      } catch (shapeError) {
+        return done(shapeError as Error, undefined);
+      }
+      done(null, parsed);
+    });
+  });
+  fastify.addHook('preValidation', async (request) => {
+    assertNoNul(request.query as Record<string, unknown> | undefined);
   });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);

@@ -67,9 +67,9 @@ describe('toErrorBody', () => {
       ],
       [new ForbiddenError('team/forbidden', 'no'), 403, 'team/forbidden', 'no', null],
       [
-        new BadRequestError('page/invalid_cursor', 'bad cursor', [{ field: 'cursor' }]),
+        new BadRequestError('request/invalid_cursor', 'bad cursor', [{ field: 'cursor' }]),
         400,
-        'page/invalid_cursor',
+        'request/invalid_cursor',
         'bad cursor',
         [{ field: 'cursor' }],
       ],
@@ -224,7 +224,7 @@ describe('toErrorBody', () => {
     });
 
     it('names an unlisted 4xx by its status', () => {
-      expect(toErrorBody(fastifyError(431, 'FST_X', 'headers too large'), RID).body.code).toBe('request/error_431');
+      expect(toErrorBody(fastifyError(418, 'FST_X', 'a teapot'), RID).body.code).toBe('request/error_418');
     });
 
     it('treats a 5xx Fastify error as an unknown server error', () => {

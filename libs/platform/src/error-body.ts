@@ -40,8 +40,10 @@ const CODE_BY_STATUS: Record<number, string> = {
   408: 'request/timeout',
   409: 'resource/conflict',
   413: 'request/too_large',
+  414: 'request/uri_too_long',
   415: 'request/unsupported_media_type',
   429: 'request/rate_limited',
+  431: 'request/headers_too_large',
   503: 'service/unavailable',
 };
 

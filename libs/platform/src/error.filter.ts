@@ -24,5 +24,10 @@ export function sendError(
   const { body, internal } = toErrorBody(exception, requestId);
   // Unknown errors are logged once, here, with their stack; clients only see the generic body.
   if (internal) logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-  void reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
+  // The header is set here too: the router's own refusals (frameworkErrors) skip the onSend hook.
+  void reply
+    .status(body.statusCode)
+    .header('content-type', 'application/json; charset=utf-8')
+    .header('x-request-id', requestId)
+    .send(body);
 }

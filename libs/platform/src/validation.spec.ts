@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MinLength, ValidateNested, ValidationError } from 'class-validator';
 import { BadRequestError } from '@heddle/common';
-import { createValidationPipe, flattenValidationErrors } from './validation';
+import { MAX_FIELD_ERRORS, createValidationPipe, flattenValidationErrors, validationError } from './validation';
 
 function ve(property: string, constraints?: Record<string, string>, children: ValidationError[] = []): ValidationError {
   return Object.assign(new ValidationError(), { property, constraints, children });
@@ -111,5 +111,23 @@ describe('createValidationPipe', () => {
     const value = await validate({ name: 'ok', a: { b: 3 } });
     expect(value).toBeInstanceOf(BodyDto);
     expect((value as BodyDto).a).toBeInstanceOf(SettingsDto);
+  });
+});
+
+describe('validationError', () => {
+  const fields = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ field: `k${i}`, errors: [`property k${i} should not exist`] }));
+
+  it('lists every field when there are few', () => {
+    const err = validationError(fields(3));
+    expect(err.details).toHaveLength(3);
+    expect(err.message).not.toContain('more');
+  });
+
+  it(`lists the first ${MAX_FIELD_ERRORS} fields and counts the rest in the message`, () => {
+    const err = validationError(fields(85_000));
+    expect(err.details).toEqual(fields(MAX_FIELD_ERRORS));
+    expect(err.message).toMatch(new RegExp(`; and ${85_000 - MAX_FIELD_ERRORS} more invalid fields$`));
+    expect(JSON.stringify({ message: err.message, details: err.details }).length).toBeLessThan(4096);
   });
 });

@@ -24,10 +24,18 @@ export function createValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    exceptionFactory: (errors) => {
-      const details = flattenValidationErrors(errors);
-      const summary = details.flatMap((d) => d.errors).join('; ');
-      return new BadRequestError('request/validation_failed', summary || 'request is invalid', details);
-    },
+    exceptionFactory: (errors) => validationError(flattenValidationErrors(errors)),
   });
+}
+
+/** Field errors an answer lists; the rest are counted in its message, so a hostile body gets a short answer. */
+export const MAX_FIELD_ERRORS = 20;
+
+/** The 400 for failed validation: the first MAX_FIELD_ERRORS fields in `details`, and how many more. */
+export function validationError(details: FieldError[]): BadRequestError {
+  const shown = details.slice(0, MAX_FIELD_ERRORS);
+  const more = details.length - shown.length;
+  const summary = shown.flatMap((d) => d.errors).join('; ');
+  const message = (summary || 'request is invalid') + (more > 0 ? `; and ${more} more invalid fields` : '');
+  return new BadRequestError('request/validation_failed', message, shown);
 }

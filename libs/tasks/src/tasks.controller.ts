@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query, UseInterceptors } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiExtraModels,
@@ -11,6 +11,7 @@ import {
 import { CHECK_DTO_CLASSES } from '@heddle/checks';
 import { AuthContext, CurrentAuth, IdParam, PageQueryDto, RequireScopes } from '@heddle/common';
 import { CreatedOrReplayedInterceptor } from './created-or-replayed.interceptor';
+import { IdempotencyKey } from './idempotency-key.decorator';
 import { CreateTaskDto, ListTasksQueryDto, ResumeTaskDto, TakeoverTaskDto } from './dto/task.dto';
 import { CheckRunPageDto, TaskPageDto, TaskResponseDto, TurnPageDto } from './dto/task-response.dto';
 import { CreatedTask, TasksService } from './tasks.service';
@@ -27,15 +28,20 @@ export class TasksController {
   @ApiOperation({
     summary: 'Create a task',
     description:
-      'Stored `queued`. With `Idempotency-Key`, the same key and body answer the same task (200); the same key with another body is a 409.',
+      'Stored `queued`. With `Idempotency-Key`, the same key and body answer the same task (200); the same key with another body is a 409. A `command` check needs the `checks:command` scope (403 `auth/missing_scope`) and the team policy `allowCommandChecks` (403 `task/command_checks_disabled`). Naming a host (`hostId`) whose `workspaceRoots` cannot contain the workspace is a 400 `task/workspace_outside_roots`.',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Up to 200 characters; scoped to the team.' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Up to 200 visible ASCII characters; scoped to the team.',
+    example: 'ci-run-1234',
+  })
   @ApiCreatedResponse({ type: TaskResponseDto, description: 'Created.' })
   @ApiOkResponse({ type: TaskResponseDto, description: 'Replayed by Idempotency-Key.' })
   create(
     @CurrentAuth() auth: AuthContext,
     @Body() dto: CreateTaskDto,
-    @Headers('idempotency-key') key?: string,
+    @IdempotencyKey() key?: string,
   ): Promise<CreatedTask> {
     return this.tasks.create(auth, dto, key);
   }

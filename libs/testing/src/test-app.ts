@@ -16,6 +16,11 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Run the worker consumers in the same process, as `npm start` does. */
   withWorkers?: boolean;
+  /**
+   * Teams (made by another app) this app's background work covers from its start — including the
+   * start-up chores, such as sealing sink URLs written in clear. See TestRelayScope.
+   */
+  relayTeams?: readonly string[];
 }
 
 export interface TestResponse<T = any> {
@@ -52,6 +57,7 @@ export class TestApp {
     });
     const clock = new MutableClock();
     const scope = new TestRelayScope();
+    for (const teamId of options.relayTeams ?? []) scope.add(teamId);
     const moduleRef = await Test.createTestingModule({
       imports: [ApiModule.forRoot(config, { withWorkers: options.withWorkers ?? false })],
     })
@@ -135,19 +141,28 @@ export class TestApp {
       }));
   }
 
+  /**
+   * `http://127.0.0.1:<port>` of this app on a real socket (listening from the first call): for what
+   * inject cannot show, such as Node's own HTTP parser or an endless stream.
+   */
+  async baseUrl(): Promise<string> {
+    const server = this.app.getHttpServer() as import('node:http').Server;
+    if (!server.listening) await this.app.listen(0, '127.0.0.1');
+    const { port } = server.address() as import('node:net').AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
   private async requestStream<T>(
     method: string,
     url: string,
     options: { token?: string; body?: unknown; headers?: Record<string, string> },
   ): Promise<TestResponse<T>> {
-    const server = this.app.getHttpServer() as import('node:http').Server;
-    if (!server.listening) await this.app.listen(0, '127.0.0.1');
-    const { port } = server.address() as import('node:net').AddressInfo;
+    const base = await this.baseUrl();
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const controller = new AbortController();
-    const res = await fetch(`http://127.0.0.1:${port}${url}`, {
+    const res = await fetch(`${base}${url}`, {
       method,
       headers,
       body: options.body !== undefined ? JSON.stringify(options.body) : undefined,

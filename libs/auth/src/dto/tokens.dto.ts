@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDate, IsIn, IsOptional, IsString, Length } from 'class-validator';
-import { SCOPES, Scope } from '@heddle/common';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { IsDateTime, SCOPES, Scope } from '@heddle/common';
 
 export class CreateTokenDto {
   @ApiProperty({ example: 'ci-pipeline', minLength: 1, maxLength: 100 })
@@ -23,8 +22,7 @@ export class CreateTokenDto {
     description: 'Omit for a token that does not expire.',
   })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsDateTime()
   expiresAt?: Date;
 }
 

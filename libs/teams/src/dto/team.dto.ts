@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptionalNotNull } from '@heddle/common';
 import { Type } from 'class-transformer';
 import {
+  IsBoolean,
   IsInt,
   IsNumber,
   IsObject,
@@ -31,16 +32,18 @@ export class BudgetsDto {
   @Max(1_000_000_000)
   maxTokens?: number;
 
-  @ApiPropertyOptional({ minimum: 0, example: 5 })
+  @ApiPropertyOptional({ minimum: 0, maximum: 100000, example: 5 })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
+  @Max(100000)
   maxCostUsd?: number;
 
-  @ApiPropertyOptional({ minimum: 1, example: 3600 })
+  @ApiPropertyOptional({ minimum: 1, maximum: 604800, example: 3600 })
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(604800)
   maxWallSeconds?: number;
 
   @ApiPropertyOptional({
@@ -88,6 +91,16 @@ export class TeamSettingsDto {
   @Min(2)
   @Max(100000)
   staleBusyAutoAbortAfter?: number;
+
+  @ApiPropertyOptional({
+    default: false,
+    example: true,
+    description:
+      'Team policy: tasks may declare `command` checks, which run shell commands on the host as its OS user (creating one also needs the `checks:command` scope). Off for new teams; turning it off also stops command checks of tasks already made (they end `error`). See docs/security.md.',
+  })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  allowCommandChecks?: boolean;
 }
 
 export class CreateTeamDto {
@@ -121,7 +134,7 @@ export class TeamResponseDto {
   @ApiProperty({ example: 'platform-team' })
   name!: string;
 
-  @ApiProperty({ type: TeamSettingsDto, example: { defaultBudgets: { maxTurns: 20 } } })
+  @ApiProperty({ type: TeamSettingsDto, example: { defaultBudgets: { maxTurns: 20 }, allowCommandChecks: false } })
   settings!: TeamSettingsDto;
 
   @ApiProperty({ type: String, format: 'date-time', example: '2026-11-23T10:00:00.000Z' })

@@ -11,7 +11,10 @@ const knownVariables = new Set(Object.values(ENV_SCHEMA).map((v) => v.name));
 
 describe('deployment files', () => {
   const compose = parse(read('docker-compose.yml'), { merge: true }) as {
-    services: Record<string, { command?: string[]; environment?: Record<string, string>; build?: string }>;
+    services: Record<
+      string,
+      { command?: string[]; environment?: Record<string, string>; build?: string; stop_grace_period?: string }
+    >;
   };
 
   it('compose runs commands whose entry files exist and sets only known variables', () => {
@@ -25,6 +28,18 @@ describe('deployment files', () => {
       for (const variable of Object.keys(service.environment ?? {})) {
         expect({ name, variable, known: knownVariables.has(variable) }).toEqual({ name, variable, known: true });
       }
+    }
+  });
+
+  it('gives the api and the worker longer to stop than SHUTDOWN_TIMEOUT_MS, so SIGTERM drains before a SIGKILL', () => {
+    const shutdownMs = Number(ENV_SCHEMA.shutdownTimeoutMs.default);
+    for (const name of ['api', 'worker']) {
+      const grace = /^(\d+)s$/.exec(compose.services[name]?.stop_grace_period ?? '');
+      expect({ name, graceMs: grace ? Number(grace[1]) * 1000 : 0 }).toEqual({
+        name,
+        graceMs: expect.any(Number) as number,
+      });
+      expect(Number(grace![1]) * 1000).toBeGreaterThan(shutdownMs);
     }
   });
 

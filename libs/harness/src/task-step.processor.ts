@@ -4,7 +4,7 @@ import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Job, Queue, UnrecoverableError } from 'bullmq';
 import { AppConfig } from '@heddle/config';
-import { JOBS, QUEUES, QueueMetrics, TaskStepPayload, WorkScope, jobIds } from '@heddle/queue';
+import { DrainDeadline, JOBS, QUEUES, QueueMetrics, TaskStepPayload, WorkScope, jobIds } from '@heddle/queue';
 import { HarnessRepository } from './harness.repository';
 import { TaskDriver } from './task-driver';
 
@@ -31,6 +31,8 @@ export type StepResult = 'stepped' | 'busy' | 'superseded' | 'gone';
 export class TaskStepProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(TaskStepProcessor.name);
   private readonly owner = `${hostname()}:${process.pid}`;
+  /** Steps running now: task id → the lease owner they took it as. */
+  private readonly inFlight = new Map<string, string>();
 
   constructor(
     private readonly repo: HarnessRepository,
@@ -39,12 +41,33 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
     private readonly metrics: QueueMetrics,
     private readonly scope: WorkScope,
     @InjectQueue(QUEUES.harness) private readonly queue: Queue<TaskStepPayload & { retry?: number }>,
+    deadline: DrainDeadline,
   ) {
     super();
+    deadline.onReached(() => this.letGo());
   }
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.harnessConcurrency;
+  }
+
+  /**
+   * Shutdown could not wait for the running steps: give their leases back, due now, so another
+   * worker takes each task at once instead of after HARNESS_LEASE_SECONDS. A step cut here is a
+   * crashed step to the next one, which every step is written to survive.
+   */
+  private async letGo(): Promise<void> {
+    const now = new Date();
+    await Promise.all(
+      [...this.inFlight].map(async ([taskId, owner]) => {
+        try {
+          await this.repo.release(taskId, owner, now);
+          this.logger.warn(`shutting down mid-step: lease of task ${taskId} given back, due now`);
+        } catch (err) {
+          this.logger.error(`could not give back the lease of task ${taskId}: ${String(err)}`);
+        }
+      }),
+    );
   }
 
   async process(job: Job): Promise<unknown> {
@@ -90,6 +113,7 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
       await this.repo.release(task.id, owner, undefined);
       return 'superseded';
     }
+    this.inFlight.set(task.id, owner);
     const renewal = setInterval(
       () => void this.repo.renew(task.id, owner, leaseSeconds).catch(() => undefined),
       (leaseSeconds * 1000) / 3,
@@ -102,6 +126,7 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
       next = this.config.harnessPollMs * 2;
     } finally {
       clearInterval(renewal);
+      this.inFlight.delete(task.id);
     }
     const due = next === null ? null : Date.now() + Math.max(0, next);
     // The due time is recorded before the job exists: if the enqueue is lost, the sweep sees it overdue.

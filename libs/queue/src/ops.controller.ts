@@ -5,9 +5,12 @@ import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagg
 import { Queue, QueueEvents } from 'bullmq';
 import { RequireScopes, ServiceUnavailableError } from '@heddle/common';
 import { AppConfig } from '@heddle/config';
+import { bestEffort } from './best-effort';
 import { JOBS, MaintenancePingPayload, MaintenancePingResult, QUEUES } from './queues';
 
 const PING_TIMEOUT_MS = 10_000;
+/** The first ping also connects its event listener. */
+const CONNECT_TIMEOUT_MS = 2_000;
 
 export class WorkerPingResponseDto {
   @ApiProperty({ example: 4242, description: 'Process id of the worker that answered.' })
@@ -38,13 +41,22 @@ export class WorkerPingService implements OnModuleDestroy {
       connection: { url: this.config.redisUrl },
       prefix: this.config.queuePrefix,
     });
-    await this.events.waitUntilReady();
+    const events = this.events;
     const started = Date.now();
-    const job = await this.queue.add(
-      JOBS.maintenancePing,
-      { requestedAt: new Date(started).toISOString() },
-      { jobId: `ping-${randomUUID()}` },
-    );
+    const job = await bestEffort(
+      this.queue,
+      async () => {
+        await events.waitUntilReady();
+        return this.queue.add(
+          JOBS.maintenancePing,
+          { requestedAt: new Date(started).toISOString() },
+          { jobId: `ping-${randomUUID()}` },
+        );
+      },
+      CONNECT_TIMEOUT_MS,
+    ).catch((err: unknown) => {
+      throw new ServiceUnavailableError('queue/unavailable', `Redis is not reachable: ${(err as Error).message}`);
+    });
     try {
       const result = await job.waitUntilFinished(this.events, PING_TIMEOUT_MS);
       return { pid: result.pid, hostname: result.hostname, consumer: result.consumer, latencyMs: Date.now() - started };

@@ -3,6 +3,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Job, Queue } from 'bullmq';
 import { Gauge, Histogram, register } from 'prom-client';
+import { bestEffort } from './best-effort';
 import { QUEUES, QueueName } from './queues';
 
 const DEPTH_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized'] as const;
@@ -37,11 +38,14 @@ export class QueueMetrics implements OnModuleInit {
       help: 'Jobs per queue and state, read from Redis at scrape time',
       labelNames: ['queue', 'state'],
       async collect() {
-        for (const { name, queue } of queues) {
-          const counts = await queue.getJobCounts(...DEPTH_STATES).catch(() => null);
-          if (!counts) continue;
-          for (const state of DEPTH_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
-        }
+        // A scrape must not hang on an unreachable Redis: queues that do not answer are left out.
+        const all = await Promise.all(
+          queues.map(({ queue }) => bestEffort(queue, () => queue.getJobCounts(...DEPTH_STATES)).catch(() => null)),
+        );
+        queues.forEach(({ name }, i) => {
+          const counts = all[i];
+          if (counts) for (const state of DEPTH_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
+        });
       },
     });
   }

@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '@heddle/config';
+import { DrainDeadline } from './drain-deadline';
 import { DEFAULT_JOB_OPTIONS, QUEUES } from './queues';
 import { QueueMetrics } from './queue-metrics';
 import { TaskWaker } from './task-waker';
@@ -23,7 +24,7 @@ const queues = Object.values(QUEUES).map((name) =>
     }),
     ...queues,
   ],
-  providers: [TaskWaker, QueueMetrics, WorkScope],
-  exports: [...queues, TaskWaker, QueueMetrics, WorkScope],
+  providers: [TaskWaker, QueueMetrics, WorkScope, DrainDeadline],
+  exports: [...queues, TaskWaker, QueueMetrics, WorkScope, DrainDeadline],
 })
 export class QueueModule {}

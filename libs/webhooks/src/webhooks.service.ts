@@ -16,7 +16,7 @@ import { Prisma, Transactional, WebhookEndpoint } from '@heddle/db';
 import { AttemptVerdict, DeliveryJob, DeliveryRunner, deliveryJobId } from '@heddle/delivery';
 import { EventsWriter } from '@heddle/events';
 import { OutboundPolicy } from '@heddle/outbound';
-import { QUEUES } from '@heddle/queue';
+import { OutageLog, QUEUES, bestEffort } from '@heddle/queue';
 import type { DeliveryPageDto, DeliveryResponseDto, ListDeliveriesQueryDto } from './dto/delivery.dto';
 import type {
   CreateWebhookDto,
@@ -26,7 +26,7 @@ import type {
   WebhookWithSecretResponseDto,
 } from './dto/webhook.dto';
 import { WebhookSecrets, newWebhookSecret } from './webhook-secrets';
-import { toDeliveryResponse, toWebhookResponse, urlHost } from './webhook-view';
+import { redactWebhookUrl, toDeliveryResponse, toWebhookResponse, urlHost } from './webhook-view';
 import { DeliveryWithAttempts, WebhooksRepository } from './webhooks.repository';
 
 /** How long the secret before a rotation keeps signing (a second signature) after it. */
@@ -35,6 +35,7 @@ export const PREVIOUS_SECRET_OVERLAP_MS = 24 * 3600_000;
 @Injectable()
 export class WebhooksService {
   private readonly logger = new Logger(WebhooksService.name);
+  private readonly outage = new OutageLog((message) => this.logger.warn(message));
 
   constructor(
     private readonly repository: WebhooksRepository,
@@ -80,7 +81,7 @@ export class WebhooksService {
       action: 'webhook.delete',
       targetType: 'webhook',
       targetId: id,
-      details: { url: webhook.url },
+      details: { url: redactWebhookUrl(webhook.url) },
     });
   }
 
@@ -116,7 +117,7 @@ export class WebhooksService {
    */
   async test(auth: AuthContext, id: string): Promise<DeliveryResponseDto> {
     const delivery = await this.createPing(auth, id);
-    await this.runner.enqueue(delivery, 1);
+    await this.startAttempt(delivery, 1);
     return toDeliveryResponse(delivery);
   }
 
@@ -140,12 +141,26 @@ export class WebhooksService {
    */
   async resend(auth: AuthContext, id: string): Promise<DeliveryResponseDto> {
     const delivery = await this.reopen(auth, id);
-    const attempt = delivery.attempts + 1;
-    await this.runner.enqueue(delivery, attempt);
-    // A retry already scheduled for that attempt keeps its job id: bring it forward.
-    const job = await this.queue.getJob(deliveryJobId(delivery.id, attempt));
-    if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
+    await this.startAttempt(delivery, delivery.attempts + 1);
     return toDeliveryResponse(delivery);
+  }
+
+  /**
+   * Enqueues an attempt the caller has committed (its delivery row is due now), bringing forward a
+   * retry already scheduled under the same job id. Best effort: without Redis the delivery sweep
+   * enqueues it, so the request does not wait (see `bestEffort`).
+   */
+  private async startAttempt(delivery: Pick<DeliveryWithAttempts, 'id' | 'webhookId'>, attempt: number): Promise<void> {
+    try {
+      await bestEffort(this.queue, async () => {
+        await this.runner.enqueue(delivery, attempt);
+        const job = await this.queue.getJob(deliveryJobId(delivery.id, attempt));
+        if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
+      });
+      this.outage.recovered('delivery attempts are enqueued');
+    } catch (err) {
+      this.outage.failed(`could not enqueue delivery ${delivery.id}; the delivery sweep will (${String(err)})`);
+    }
   }
 
   /**
@@ -208,7 +223,7 @@ export class WebhooksService {
       targetType: 'webhook',
       targetId: webhook.id,
       details: {
-        url: webhook.url,
+        url: redactWebhookUrl(webhook.url),
         events: webhook.events,
         description: webhook.description,
         enabled: webhook.enabled,
@@ -238,7 +253,11 @@ export class WebhooksService {
       action: 'webhook.update',
       targetType: 'webhook',
       targetId: id,
-      details: { ...dto, ...(reenabled ? { reenabled: true } : {}) } as Prisma.InputJsonObject,
+      details: {
+        ...dto,
+        ...(dto.url !== undefined ? { url: redactWebhookUrl(dto.url) } : {}),
+        ...(reenabled ? { reenabled: true } : {}),
+      } as Prisma.InputJsonObject,
     });
     return webhook;
   }

@@ -52,6 +52,7 @@ export async function runDispatchLatency(options: DispatchLatencyOptions): Promi
         REDIS_URL: options.redisUrl,
         QUEUE_PREFIX: queuePrefix,
         LOG_LEVEL: 'warn',
+        RATE_LIMIT_ENABLED: 'false', // measures the workers; its bursts of API calls are not clients
         WORKER_CONSUMERS: 'harness',
         HEDDLE_OUTBOUND_ALLOW: '127.0.0.1',
         HARNESS_CONCURRENCY: String(options.harnessConcurrency),
@@ -69,7 +70,7 @@ async function measure(app: TestApp, fake: FakeOpencode, options: DispatchLatenc
   const team = await app.createTeam('bench-dispatch');
   const host = await app.request('POST', '/api/hosts', {
     token: team.token,
-    body: { name: 'fake', baseUrl: fake.baseUrl, maxSessions: 1000 },
+    body: { name: 'fake', baseUrl: fake.baseUrl, workspaceRoots: [fake.workspace], maxSessions: 1000 },
   });
   if (host.status !== 201) throw new Error(`registering the fake host answered ${host.status}`);
   const probe = await app.request('POST', `/api/hosts/${host.body.id}/probe`, { token: team.token });

@@ -83,6 +83,7 @@ export async function runHostSweep(options: HostSweepOptions): Promise<HostSweep
         REDIS_URL: options.redisUrl,
         QUEUE_PREFIX: queuePrefix,
         LOG_LEVEL: 'warn',
+        RATE_LIMIT_ENABLED: 'false', // measures the workers; its bursts of API calls are not clients
         WORKER_CONSUMERS: 'all',
         HEDDLE_OUTBOUND_ALLOW: '127.0.0.1',
         // The longest interval the config accepts, so the scheduler adds nothing while we measure.
@@ -151,7 +152,13 @@ async function measure(
         const fake = fakes[i]!;
         const res = await app.request('POST', '/api/hosts', {
           token: team.token,
-          body: { name: `bench-${i}`, baseUrl: fake.baseUrl, username: fake.username, password: fake.password },
+          body: {
+            name: `bench-${i}`,
+            baseUrl: fake.baseUrl,
+            username: fake.username,
+            password: fake.password,
+            workspaceRoots: [fake.workspace],
+          },
         });
         if (res.status !== 201) {
           next = fakes.length; // the other registrations stop too

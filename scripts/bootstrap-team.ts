@@ -10,6 +10,11 @@ import { FIRST_TEAM_NAME, TeamsModule, TeamsService } from '@heddle/teams';
 /**
  * Creates the first team and prints its owner token, once. Run by `npm run setup`; on a re-run it
  * says the team exists and never prints an old secret (only its hash is stored).
+ *
+ *   node -r @swc-node/register scripts/bootstrap-team.ts [name] [--allow-command-checks]
+ *
+ * `--allow-command-checks` (passed by `npm run setup`) starts the team with the command-check policy
+ * on: a single box's owner runs their own commands on their own host (docs/security.md).
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -17,14 +22,24 @@ async function main(): Promise<void> {
   class BootstrapModule {}
   const app = await NestFactory.createApplicationContext(BootstrapModule, { logger: ['error', 'warn'] });
   try {
-    const name = process.argv[2] ?? FIRST_TEAM_NAME;
-    const created = await app.get(TeamsService).bootstrapFirstTeam(name, config.bootstrapToken);
+    const args = process.argv.slice(2);
+    const allowCommandChecks = args.includes('--allow-command-checks');
+    const name = args.find((a) => !a.startsWith('--')) ?? FIRST_TEAM_NAME;
+    const created = await app
+      .get(TeamsService)
+      .bootstrapFirstTeam(name, config.bootstrapToken, allowCommandChecks ? { allowCommandChecks: true } : {});
     if (!created) {
       console.log('A team already exists; nothing to bootstrap. (Its owner token was shown when it was created.)');
       console.log('Lost it? Create a new token with another admin token: POST /api/tokens.');
       return;
     }
     console.log(`Created team "${created.name}" (${created.id}).`);
+    if (allowCommandChecks) {
+      console.log(
+        'Command checks are ON for this team (settings.allowCommandChecks): tasks may run shell commands on your hosts ' +
+          'as their OS user. Turn them off with PATCH /api/team {"settings":{"allowCommandChecks":false}} (docs/security.md).',
+      );
+    }
     if (config.bootstrapToken) {
       console.log('Its owner token is the value of HEDDLE_BOOTSTRAP_TOKEN.');
     } else {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run setup`: install, write .env with local defaults, check Postgres and Redis, generate the
-// Prisma client, migrate, and create the first team (printing its owner token once).
+// Prisma client, migrate, and create the first team (printing its owner token once) with command
+// checks allowed (settings.allowCommandChecks; docs/security.md).
 // Plain Node with no dependencies, because it runs before `npm ci`.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -100,7 +101,7 @@ step('Generating the Prisma client');
 run('npm', ['run', '--silent', 'generate']);
 step('Applying migrations');
 run('npm', ['run', '--silent', 'db:migrate']);
-step('Creating the first team');
-run('node', ['-r', '@swc-node/register', 'scripts/bootstrap-team.ts']);
+step('Creating the first team (command checks on: see docs/security.md)');
+run('node', ['-r', '@swc-node/register', 'scripts/bootstrap-team.ts', '--allow-command-checks']);
 
 console.log('\n✔ Setup done. Start Heddle with `npm start` (API on $PORT, Swagger UI at /docs).');

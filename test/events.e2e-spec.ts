@@ -20,7 +20,7 @@ describe('GET /api/events', () => {
     const host = (
       await t.request('POST', '/api/hosts', {
         token: team.token,
-        body: { name: 'h', baseUrl: 'http://127.0.0.1:9', enabled: false },
+        body: { name: 'h', baseUrl: 'http://127.0.0.1:9', workspaceRoots: ['/srv'], enabled: false },
       })
     ).body.id;
 

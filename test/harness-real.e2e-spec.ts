@@ -13,7 +13,8 @@
 // would hold the task's step chain in a loop of failed steps. Without one, such a worker can only do
 // the same correct step. (Basic auth against the real server: opencode-contract.e2e-spec.ts.)
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AssistantMessage, MessageWithParts, OpencodeClient } from '@heddle/opencode-client';
 import {
@@ -26,6 +27,7 @@ import {
   freePort,
   opencodeBinaryAvailable,
   opencodeBinaryRequired,
+  setCommandChecks,
   startProcess,
   startRealOpencode,
   waitFor,
@@ -59,7 +61,7 @@ class Api {
   async hostFor(team: TestTeam, server: RealOpencode): Promise<string> {
     const host = await this.t.request('POST', '/api/hosts', {
       token: team.token,
-      body: { name: 'real-opencode', baseUrl: server.baseUrl },
+      body: { name: 'real-opencode', baseUrl: server.baseUrl, workspaceRoots: [server.root] },
     });
     expect(host.status).toBe(201);
     const probe = await this.t.request('POST', `/api/hosts/${host.body.id}/probe`, { token: team.token });
@@ -224,6 +226,7 @@ describeReal('harness (e2e, real opencode serve)', () => {
 
     it('a failing check yields a second turn in the same session whose prompt names it, which then passes', async () => {
       const { team, hostId } = await setup('real-second');
+      await setCommandChecks(t, team, true);
       // Turn 1's prompt holds no directive: the fake LLM writes DONE.md, and the check fails. Its
       // output (built so that the command's own text, which every prompt lists, holds no directive)
       // says FILE:fixed.txt; only the second prompt carries it, inside the failing-check block.
@@ -366,6 +369,40 @@ describeReal('harness (e2e, real opencode serve)', () => {
       expect(await userMessages('takeover', running.sessionId)).toHaveLength(2);
       const replies = (await direct('takeover').listMessages(running.sessionId)).messages.filter(isAssistant);
       expect((replies[0]?.info.error as { name?: string } | undefined)?.name).toBe('MessageAbortedError');
+    });
+  });
+
+  describe('workspace roots (docs/security.md)', () => {
+    let t: TestApp;
+    let api: Api;
+    let outside: string;
+
+    beforeAll(async () => {
+      t = await TestApp.create({ withWorkers: true, env: HARNESS_ENV });
+      api = new Api(t);
+      outside = realpathSync(mkdtempSync(join(tmpdir(), 'heddle-outside-roots-')));
+    });
+    afterAll(async () => {
+      await t?.close();
+      rmSync(outside, { recursive: true, force: true });
+    });
+
+    it('a workspace inside the roots that is a symlink to a directory outside them fails workspace.outside_roots, with no session', async () => {
+      // The host's roots hold every workspace of the server; the link in them leads out.
+      const link = join(server.root, 'escape');
+      symlinkSync(outside, link);
+      const team = await t.createTeam('real-roots');
+      const hostId = await api.hostFor(team, server);
+      const id = await api.createTask(team, { workspace: link, goal: 'FILE:pwned.txt', hostId });
+      const task = await api.settled(team, id);
+      expect(task).toMatchObject({ status: 'failed', reason: 'workspace.outside_roots', sessionId: null });
+      expect(task.reasonDetail).toContain(`resolves to ${outside}`);
+      expect(task.reasonDetail).toContain(server.root);
+      // The real server was never asked to open a session there, and nothing was written.
+      const there = new OpencodeClient({ baseUrl: server.baseUrl, directory: outside, timeoutMs: 30_000 });
+      expect(await there.listSessions()).toEqual([]);
+      expect(existsSync(join(outside, 'pwned.txt'))).toBe(false);
+      expect((await api.events(team, id)).map((e) => e.type)).not.toContain('TASK_STARTED');
     });
   });
 

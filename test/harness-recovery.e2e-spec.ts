@@ -39,7 +39,7 @@ describe('harness recovery (e2e)', () => {
     const team = await t.createTeam('recovery');
     const host = await t.request('POST', '/api/hosts', {
       token: team.token,
-      body: { name: 'fake', baseUrl: fake.baseUrl },
+      body: { name: 'fake', baseUrl: fake.baseUrl, workspaceRoots: [fake.workspace] },
     });
     await t.request('POST', `/api/hosts/${host.body.id}/probe`, { token: team.token });
     fake.script('RECOVERME', [

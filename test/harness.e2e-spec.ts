@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { FakeOpencode, TestApp, TestTeam, startFakeOpencode, waitFor } from '@heddle/testing';
 
 /**
@@ -33,7 +34,7 @@ describe('harness (e2e, fake host)', () => {
     fakes.push(fake);
     const host = await t.request('POST', '/api/hosts', {
       token: team.token,
-      body: { name: 'fake', baseUrl: fake.baseUrl },
+      body: { name: 'fake', baseUrl: fake.baseUrl, workspaceRoots: [dirname(fake.workspace)] },
     });
     expect(host.status).toBe(201);
     const probe = await t.request('POST', `/api/hosts/${host.body.id}/probe`, { token: team.token });

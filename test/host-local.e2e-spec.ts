@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { RunningProcess, TestApp, freePort, startFakeOpencode, startProcess } from '@heddle/testing';
+import { dirname, join } from 'node:path';
+import { REPO_ROOT, RunningProcess, TestApp, freePort, startFakeOpencode, startProcess } from '@heddle/testing';
 import { TEST_DATABASE_URL } from './env';
 
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');
@@ -68,6 +68,7 @@ describe('one box: host:local and what the logs never say', () => {
       name: 'local',
       baseUrl: `http://127.0.0.1:${port}`,
       labels: ['local'],
+      workspaceRoots: [home], // --dir is the host's only workspace root
       hasPassword: true,
     });
     const probe = await t.request('POST', `/api/hosts/${id}/probe`, { token: team.token });
@@ -78,6 +79,48 @@ describe('one box: host:local and what the logs never say', () => {
 
     proc.signal('SIGTERM');
     await proc.exited;
+  }, 90_000);
+
+  it('`npm run host:local` refuses to serve the directory holding .env, an ancestor of it or the repository root', async () => {
+    const team = await t.createTeam('local-refused');
+    const scratch = realpathSync(mkdtempSync(join(tmpdir(), 'heddle-host-local-refused-')));
+    dirs.push(scratch);
+    const link = join(scratch, 'heddle-link');
+    symlinkSync(REPO_ROOT, link);
+    // A Heddle whose .env lives elsewhere than its code (run from that directory).
+    const elsewhere = join(scratch, 'deploy');
+    mkdirSync(join(elsewhere, 'workspaces'), { recursive: true });
+    writeFileSync(join(elsewhere, '.env'), '# HEDDLE_ENCRYPTION_KEY=… lives here\n');
+    const direct = (args: string[], cwd: string) =>
+      startProcess(
+        'node',
+        ['-r', join(REPO_ROOT, 'node_modules/@swc-node/register'), join(REPO_ROOT, 'scripts/host-local.ts'), ...args],
+        env({ SWC_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.json') }),
+        { cwd },
+      );
+    const viaNpm = (args: string[]) =>
+      startProcess(
+        'npm',
+        ['run', '--silent', 'host:local', '--', '--team', team.name, ...args],
+        // As if typed in the repository: --dir defaults to where npm was run.
+        env({ INIT_CWD: REPO_ROOT }),
+      );
+    for (const [proc, what] of [
+      [viaNpm([]), /it is the directory holding Heddle's \.env/],
+      [viaNpm(['--dir', dirname(REPO_ROOT)]), /it contains the directory holding Heddle's \.env/],
+      [viaNpm(['--dir', '/']), /it contains the directory holding Heddle's \.env/],
+      [direct(['--dir', link], REPO_ROOT), /it \(really .*\) is the directory holding Heddle's \.env/],
+      [direct(['--dir', elsewhere], elsewhere), /it is the directory holding Heddle's \.env/],
+      [direct(['--dir', scratch], elsewhere), /it contains the directory holding Heddle's \.env/],
+      [direct(['--dir', REPO_ROOT], elsewhere), /it is the repository Heddle runs from/],
+    ] as const) {
+      running.push(proc);
+      const { code } = await proc.exited;
+      expect({ code, output: proc.output() }).toEqual({ code: 1, output: expect.stringMatching(what) });
+      expect(proc.output()).toMatch(/✖ refusing to serve .*npm run host:local -- --dir/);
+      expect(proc.output()).not.toContain('registered as host');
+    }
+    expect((await t.request('GET', '/api/hosts', { token: team.token })).body.items).toEqual([]);
   }, 90_000);
 
   it('never writes a host password or a bearer token to the log, even at trace level', async () => {
@@ -96,7 +139,12 @@ describe('one box: host:local and what the logs never say', () => {
           headers: { authorization: `Bearer ${team.token}`, 'content-type': 'application/json' },
           body: body === undefined ? undefined : JSON.stringify(body),
         });
-      const created = await call('POST', '/api/hosts', { name: 'secretive', baseUrl: fake.baseUrl, password });
+      const created = await call('POST', '/api/hosts', {
+        name: 'secretive',
+        baseUrl: fake.baseUrl,
+        password,
+        workspaceRoots: [fake.workspace],
+      });
       expect(created.status).toBe(201);
       const { id } = (await created.json()) as { id: string };
       expect((await call('POST', `/api/hosts/${id}/probe`)).status).toBe(200);
@@ -106,8 +154,15 @@ describe('one box: host:local and what the logs never say', () => {
         /auth/i,
       );
       expect(
-        (await call('POST', '/api/hosts', { name: 'bad label', baseUrl: fake.baseUrl, password, labels: ['NO'] }))
-          .status,
+        (
+          await call('POST', '/api/hosts', {
+            name: 'bad label',
+            baseUrl: fake.baseUrl,
+            password,
+            workspaceRoots: [fake.workspace],
+            labels: ['NO'],
+          })
+        ).status,
       ).toBe(400);
 
       api.signal('SIGTERM');

@@ -19,8 +19,9 @@ describe('hosts', () => {
     await t.close();
   });
 
+  /** POST /api/hosts; `workspaceRoots` is required, so it defaults to ['/srv'] here (pass undefined to leave it out). */
   const register = (team: TestTeam, body: Record<string, unknown>) =>
-    t.request('POST', '/api/hosts', { token: team.token, body });
+    t.request('POST', '/api/hosts', { token: team.token, body: { workspaceRoots: ['/srv'], ...body } });
 
   describe('registry', () => {
     it('registers, reads, lists, changes and removes a host; the password never comes back', async () => {
@@ -30,6 +31,7 @@ describe('hosts', () => {
         baseUrl: fake.baseUrl,
         password: PASSWORD,
         labels: ['linux', 'gpu'],
+        workspaceRoots: ['/srv/repos', '/home/ci/work', '/srv/repos'],
         maxSessions: 2,
       });
       expect(created.status).toBe(201);
@@ -37,6 +39,7 @@ describe('hosts', () => {
         name: 'box-1',
         baseUrl: fake.baseUrl,
         labels: ['linux', 'gpu'],
+        workspaceRoots: ['/srv/repos', '/home/ci/work'], // duplicates dropped
         maxSessions: 2,
         enabled: true,
         status: 'unknown',
@@ -49,6 +52,7 @@ describe('hosts', () => {
 
       const read = await t.request('GET', `/api/hosts/${id}`, { token: team.token });
       expect(read.status).toBe(200);
+      expect(read.body.workspaceRoots).toEqual(['/srv/repos', '/home/ci/work']);
       expect(JSON.stringify(read.body)).not.toContain(PASSWORD);
 
       await register(team, { name: 'box-2', baseUrl: fake.baseUrl, labels: ['linux'], enabled: false });
@@ -72,6 +76,20 @@ describe('hosts', () => {
       });
       expect(patched.status).toBe(200);
       expect(patched.body).toMatchObject({ labels: ['linux'], maxSessions: 8, hasPassword: false });
+      expect(patched.body.workspaceRoots).toEqual(['/srv/repos', '/home/ci/work']); // untouched
+      const narrowed = await t.request('PATCH', `/api/hosts/${id}`, {
+        token: team.token,
+        body: { workspaceRoots: ['/srv/repos/api', '/srv/repos/api'] },
+      });
+      expect(narrowed.status).toBe(200);
+      expect(narrowed.body.workspaceRoots).toEqual(['/srv/repos/api']);
+      const listed = await t.request('GET', '/api/hosts?label=gpu', { token: team.token });
+      expect(listed.body.items).toEqual([]); // labels changed above
+      expect(
+        (await t.request('GET', '/api/hosts?enabled=true', { token: team.token })).body.items.map(
+          (h: any) => h.workspaceRoots,
+        ),
+      ).toEqual([['/srv/repos/api']]);
 
       expect((await t.request('DELETE', `/api/hosts/${id}`, { token: team.token })).status).toBe(204);
       expectErrorBody(await t.request('GET', `/api/hosts/${id}`, { token: team.token }), 404, 'host/not_found');
@@ -79,6 +97,16 @@ describe('hosts', () => {
       const audit = await t.request('GET', '/api/audit?limit=100', { token: team.token });
       expect(audit.body.items.map((a: any) => a.action)).toEqual(
         expect.arrayContaining(['host.create', 'host.update', 'host.delete']),
+      );
+      // Roots are audited like the other host fields, on create and on change.
+      const rootsAudit = audit.body.items
+        .filter((a: any) => a.action === 'host.create' || a.action === 'host.update')
+        .map((a: any) => [a.action, a.details.workspaceRoots]);
+      expect(rootsAudit).toEqual(
+        expect.arrayContaining([
+          ['host.create', ['/srv/repos', '/home/ci/work']],
+          ['host.update', ['/srv/repos/api']],
+        ]),
       );
       expect(JSON.stringify(audit.body)).not.toContain(PASSWORD);
       const events = await t.request('GET', '/api/events', { token: team.token });
@@ -123,6 +151,55 @@ describe('hosts', () => {
       }
     });
 
+    it('validates workspaceRoots: required on create, 1–32 absolute normalised paths, never null; 400 naming it', async () => {
+      const team = await t.createTeam();
+      const long = `/${'a'.repeat(1024)}`;
+      for (const [roots, message] of [
+        [undefined, /workspaceRoots/],
+        [null, /workspaceRoots/],
+        ['/srv', /workspaceRoots/],
+        [[], /workspaceRoots must name at least one directory/],
+        [Array.from({ length: 33 }, (_, i) => `/srv/${i}`), /workspaceRoots must name at most 32 directories/],
+        [['srv/repos'], /workspaceRoots\[0\] must be an absolute path/],
+        [['/srv', ''], /workspaceRoots\[1\] must not be empty/],
+        [['/srv/../etc'], /workspaceRoots\[0\] must be normalised/],
+        [['/srv/./repos'], /workspaceRoots\[0\] must be normalised/],
+        [['//srv'], /workspaceRoots\[0\] must be normalised/],
+        [['/srv/'], /workspaceRoots\[0\] must not end with a slash/],
+        [['/srv\u0000x'], /workspaceRoots\[0\] must not contain NUL/],
+        [[long], /workspaceRoots\[0\] must be at most 1024 characters/],
+        [[42], /workspaceRoots\[0\] must be a string/],
+      ] as const) {
+        const res = await register(team, { name: 'roots', baseUrl: fake.baseUrl, workspaceRoots: roots });
+        expectErrorBody(res, 400, 'request/validation_failed');
+        // (A NUL is refused before validation, naming the entry: `workspaceRoots[0]`.)
+        const detail = res.body.details.find((d: any) => String(d.field).startsWith('workspaceRoots'));
+        if (!detail)
+          throw new Error(`no workspaceRoots error for ${JSON.stringify(roots)}: ${JSON.stringify(res.body)}`);
+        expect(detail.errors.join('; ')).toMatch(message);
+      }
+      // The edges that are fine: "/" itself, 32 entries, 1024 characters.
+      const ok = await register(team, {
+        name: 'edges',
+        baseUrl: fake.baseUrl,
+        workspaceRoots: ['/', `/${'a'.repeat(1023)}`, ...Array.from({ length: 30 }, (_, i) => `/srv/${i}`)],
+      });
+      expect(ok.status).toBe(201);
+      expect(ok.body.workspaceRoots).toHaveLength(32);
+
+      // PATCH: optional, but when given the same rules, and never null.
+      const id = ok.body.id as string;
+      for (const roots of [null, [], ['relative'], ['/a/']]) {
+        const res = await t.request('PATCH', `/api/hosts/${id}`, {
+          token: team.token,
+          body: { workspaceRoots: roots },
+        });
+        expectErrorBody(res, 400, 'request/validation_failed');
+        expect(res.body.details.map((d: any) => d.field)).toContain('workspaceRoots');
+      }
+      expect((await t.request('GET', `/api/hosts/${id}`, { token: team.token })).body.workspaceRoots).toHaveLength(32);
+    });
+
     it("answers 404 for another team's host on every route", async () => {
       const a = await t.createTeam();
       const b = await t.createTeam();
@@ -161,13 +238,13 @@ describe('hosts', () => {
         const team = await strict.createTeam();
         const res = await strict.request('POST', '/api/hosts', {
           token: team.token,
-          body: { name: 'sneaky', baseUrl: `http://localhost:${fake.port}` },
+          body: { name: 'sneaky', baseUrl: `http://localhost:${fake.port}`, workspaceRoots: ['/srv'] },
         });
         expectErrorBody(res, 400, 'outbound/refused');
         expect(res.body.message).toMatch(/resolves to (127\.0\.0\.1|::1), a private or loopback address/);
         const tenNet = await strict.request('POST', '/api/hosts', {
           token: team.token,
-          body: { name: 'lan', baseUrl: 'http://10.1.2.3:4096' },
+          body: { name: 'lan', baseUrl: 'http://10.1.2.3:4096', workspaceRoots: ['/srv'] },
         });
         expectErrorBody(tenNet, 400, 'outbound/refused');
       } finally {
@@ -240,7 +317,7 @@ describe('host-health consumer', () => {
     const id = (
       await t.request('POST', '/api/hosts', {
         token: team.token,
-        body: { name: 'watched', baseUrl: fake.baseUrl, password: PASSWORD },
+        body: { name: 'watched', baseUrl: fake.baseUrl, password: PASSWORD, workspaceRoots: ['/srv'] },
       })
     ).body.id;
     const status = () =>
@@ -267,14 +344,14 @@ describe('host-health consumer', () => {
     const id = (
       await t.request('POST', '/api/hosts', {
         token: team.token,
-        body: { name: 'off', baseUrl: fake.baseUrl, password: PASSWORD, enabled: false },
+        body: { name: 'off', baseUrl: fake.baseUrl, password: PASSWORD, workspaceRoots: ['/srv'], enabled: false },
       })
     ).body.id;
     // Another host of the same team, probed on the same schedule, shows the sweeps ran.
     const probed = (
       await t.request('POST', '/api/hosts', {
         token: team.token,
-        body: { name: 'on', baseUrl: fake.baseUrl, password: PASSWORD },
+        body: { name: 'on', baseUrl: fake.baseUrl, password: PASSWORD, workspaceRoots: ['/srv'] },
       })
     ).body.id;
     const lastProbe = () =>
@@ -298,7 +375,14 @@ describe('host selection', () => {
   async function host(
     team: TestTeam,
     name: string,
-    fields: { labels?: string[]; status?: string; activeSessions?: number; maxSessions?: number; enabled?: boolean },
+    fields: {
+      labels?: string[];
+      status?: string;
+      activeSessions?: number;
+      maxSessions?: number;
+      enabled?: boolean;
+      workspaceRoots?: string[];
+    },
   ) {
     const created = await t.get(HostsService).upsertByName(
       team.teamId,
@@ -307,6 +391,7 @@ describe('host selection', () => {
         name,
         baseUrl: 'http://127.0.0.1:9',
         labels: fields.labels ?? [],
+        workspaceRoots: fields.workspaceRoots ?? ['/'],
         maxSessions: fields.maxSessions ?? 4,
         enabled: fields.enabled ?? true,
       },
@@ -340,6 +425,35 @@ describe('host selection', () => {
     expect(!none.ok && none.reason).toMatch(/full: is at capacity \(2\/2 sessions\)/);
     expect(!none.ok && none.reason).toMatch(/degraded: is degraded/);
     expect(!none.ok && none.reason).not.toMatch(/disabled/);
+  });
+
+  it('passes over hosts whose roots cannot contain the workspace, and says so; none can → outsideRoots', async () => {
+    const team = await t.createTeam();
+    const select = (workspace: string) =>
+      t.get(HostSelectionService).select(team.teamId, { labels: ['roots'] }, { workspace });
+    const wide = await host(team, 'wide', { labels: ['roots'], workspaceRoots: ['/srv'], activeSessions: 3 });
+    const narrow = await host(team, 'narrow', { labels: ['roots'], workspaceRoots: ['/srv/repos/api'] });
+    // The less loaded host is picked only when its roots contain the workspace.
+    expect(await select('/srv/repos/api/sub')).toMatchObject({ ok: true, host: { id: narrow } });
+    expect(await select('/srv/repos/web')).toMatchObject({ ok: true, host: { id: wide } });
+    // Lexical: "/srv/repos/apix" is not under "/srv/repos/api".
+    expect(await select('/srv/repos/apix')).toMatchObject({ ok: true, host: { id: wide } });
+    const none = await select('/etc');
+    expect(none).toEqual({
+      ok: false,
+      outsideRoots: true,
+      reason:
+        'no enabled host with labels [roots] has a workspace root containing /etc (wide: [/srv]; narrow: [/srv/repos/api])',
+    });
+    // A host that could contain it but is busy: wait (no outsideRoots), naming both reasons.
+    await t.get(PrismaService).host.update({ where: { id: wide }, data: { activeSessions: 4 } });
+    const busy = await select('/srv/repos/web');
+    expect(busy).toMatchObject({ ok: false });
+    expect(busy).not.toHaveProperty('outsideRoots');
+    expect(!busy.ok && busy.reason).toMatch(/wide: is at capacity/);
+    expect(!busy.ok && busy.reason).toMatch(
+      /narrow: workspace \/srv\/repos\/web is outside its roots \[\/srv\/repos\/api\]/,
+    );
   });
 
   it('selects by id within the team only, and says why a named host does not fit', async () => {

@@ -37,7 +37,7 @@ describe('/metrics (e2e)', () => {
     });
     const host = await t.request('POST', '/api/hosts', {
       token: team.token,
-      body: { name: 'f', baseUrl: fake.baseUrl },
+      body: { name: 'f', baseUrl: fake.baseUrl, workspaceRoots: [fake.workspace] },
     });
     await t.request('POST', `/api/hosts/${host.body.id}/probe`, { token: team.token });
     const task = await t.request('POST', '/api/tasks', {

@@ -2,7 +2,17 @@
 // (scripted fake LLM, offline) for every call Heddle makes. Written once over a list of targets
 // (ContractTargetFactory in libs/testing/src/opencode/contract-cases.ts) so that the in-process
 // fake host can be held to the same contract.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AssistantMessage,
@@ -225,6 +235,33 @@ function describeMainServer(factory: ContractTargetFactory): void {
         const ghost = ctx.client.withDirectory('/nonexistent/heddle/contract');
         const s = await ghost.createSession({ title: 'ghost' });
         expect(s.directory).toBe('/nonexistent/heddle/contract');
+      });
+
+      // Heddle's workspace roots rely on this (docs/security.md): the check at dispatch is made on the
+      // directory as the host resolves it.
+      it('GET /path answers the real directory: symlinks followed, a missing one as given, a file is a 500', async () => {
+        const base = realpathSync(mkdtempSync(join(tmpdir(), 'heddle-contract-path-')));
+        try {
+          mkdirSync(join(base, 'roots/real/inner'), { recursive: true });
+          mkdirSync(join(base, 'outside'));
+          writeFileSync(join(base, 'roots/file.txt'), 'x');
+          symlinkSync(join(base, 'outside'), join(base, 'roots/escape'));
+          symlinkSync(join(base, 'roots/real'), join(base, 'roots/alias'));
+          symlinkSync('/etc', join(base, 'roots/etc'));
+          const dirOf = async (directory: string) => (await ctx.client.paths({ directory })).directory;
+          expect(await dirOf(ws())).toBe(realpathSync(ws()));
+          expect(await dirOf(join(base, 'roots/real/inner'))).toBe(join(base, 'roots/real/inner'));
+          expect(await dirOf(join(base, 'roots/escape'))).toBe(join(base, 'outside'));
+          expect(await dirOf(join(base, 'roots/etc'))).toBe('/etc');
+          expect(await dirOf(join(base, 'roots/alias/inner'))).toBe(join(base, 'roots/real/inner'));
+          // Not there: the path as given, normalised, symlinks in it not followed.
+          expect(await dirOf(join(base, 'roots/missing'))).toBe(join(base, 'roots/missing'));
+          expect(await dirOf(join(base, 'roots/escape/missing'))).toBe(join(base, 'roots/escape/missing'));
+          expect(await dirOf(`${base}/roots/real/../real/`)).toBe(join(base, 'roots/real'));
+          await expect(dirOf(join(base, 'roots/file.txt'))).rejects.toBeInstanceOf(OpencodeServerError);
+        } finally {
+          rmSync(base, { recursive: true, force: true });
+        }
       });
 
       it('an unknown agent on a synchronous prompt is an OpencodeServerError carrying the log ref', async () => {

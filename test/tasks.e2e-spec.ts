@@ -1,5 +1,5 @@
 import { PrismaService } from '@heddle/db';
-import { TestApp, TestTeam, expectErrorBody } from '@heddle/testing';
+import { TestApp, TestTeam, expectErrorBody, setCommandChecks } from '@heddle/testing';
 
 const valid = {
   name: 'add-health',
@@ -159,6 +159,8 @@ describe('tasks API', () => {
     );
 
     // Absolute paths inside the task's workspace are fine, and so are `..` segments that stay inside.
+    // (A command check also needs the team's policy: docs/security.md.)
+    await setCommandChecks(t, team, true);
     const inside = await create(team, {
       ...valid,
       checks: [
@@ -174,9 +176,9 @@ describe('tasks API', () => {
   it("refuses another team's host (404) and answers 404 for another team's task on every route", async () => {
     const a = await t.createTeam();
     const b = await t.createTeam();
-    const host = await t
-      .get(PrismaService)
-      .host.create({ data: { teamId: a.teamId, name: 'h', baseUrl: 'http://10.0.0.1', labels: [] } });
+    const host = await t.get(PrismaService).host.create({
+      data: { teamId: a.teamId, name: 'h', baseUrl: 'http://10.0.0.1', labels: [], workspaceRoots: ['/srv'] },
+    });
     expectErrorBody(await create(b, { ...valid, hostId: host.id }), 404, 'host/not_found');
     expect((await create(a, { ...valid, hostId: host.id })).body.hostId).toBe(host.id);
 

@@ -128,9 +128,9 @@ export type CheckStatus = 'pass' | 'fail' | 'error';
 /** One line of a file that matched (line numbers count from the first non-blank line: OpenCode trims files). */
 export interface CheckMatch {
   lineNumber: number;
-  /** The whole line, at most ~1 KB. */
+  /** The whole line, at most `evidenceMaxBytes`. */
   line: string;
-  /** The matched text, at most ~1 KB. */
+  /** The matched text, at most `evidenceMaxBytes`. */
   text: string;
 }
 
@@ -148,7 +148,8 @@ export interface SchemaErrorExcerpt {
 
 /**
  * What was read or run. Every field is optional; each kind fills the ones that apply (see README).
- * Excerpts stay around 1 KB, command output at most 4 KB: results are stored and sent as events.
+ * Every excerpt of the workspace or of command output is at most `evidenceMaxBytes` (default 1 KB)
+ * UTF-8 bytes, and absent when that is 0: results are stored and sent as events.
  */
 export interface CheckEvidence {
   /** Workspace-relative path that was read. */
@@ -184,7 +185,7 @@ export interface CheckEvidence {
   timeoutSeconds?: number;
   exitCode?: number | null;
   timedOut?: boolean;
-  /** The last ≤ 4 KB (UTF-8) of stdout+stderr. */
+  /** The last ≤ `evidenceMaxBytes` (UTF-8) of stdout+stderr. */
   outputTail?: string;
   /** Size of the whole output in UTF-8 bytes. */
   outputBytes?: number;
@@ -260,4 +261,11 @@ export interface CheckContext {
   commandModel?: string;
   /** Per regular-expression / schema-validation budget (guards the worker against catastrophic patterns). Default 1000. */
   patternTimeoutMs?: number;
+  /**
+   * Bound, in UTF-8 bytes, of every excerpt of the workspace (or of a command's output) stored as
+   * evidence or quoted in a summary: file heads, matched lines and texts, open items, the plan tag's
+   * summary, output tails, JSON parse and schema error texts. 0 keeps none. Default
+   * {@link EVIDENCE_MAX_BYTES} (1024). The check's own pattern and command are not excerpts.
+   */
+  evidenceMaxBytes?: number;
 }

@@ -1,5 +1,5 @@
 import { CHECK_LIMITS, Check, CheckResult } from './check.types';
-import { excerpt } from './text';
+import { EVIDENCE_MAX_BYTES, excerpt, headBytes, tailBytes } from './text';
 
 const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
 
@@ -48,14 +48,15 @@ const fence = (text: string) => {
   return `${ticks}\n${text.replace(/\n+$/, '')}\n${ticks}`;
 };
 
-/** The evidence lines worth showing an agent for one result. */
-function evidenceLines(r: CheckResult): string[] {
+/** The evidence lines worth showing an agent for one result; every quote of the workspace within `max` bytes. */
+function evidenceLines(r: CheckResult, max: number): string[] {
   const e = r.evidence;
   const out: string[] = [];
-  if (e.match) out.push(`Matched at line ${e.match.lineNumber}: ${e.match.line}`);
+  const q = (text: string) => headBytes(text, max);
+  if (e.match) out.push(`Matched at line ${e.match.lineNumber}${max > 0 ? `: ${q(e.match.line)}` : ''}`);
   if (e.openItems?.length) {
     out.push('Open items:');
-    for (const item of e.openItems.slice(0, 10)) out.push(`  line ${item.line}: - [ ] ${item.text}`);
+    for (const item of e.openItems.slice(0, 10)) out.push(`  line ${item.line}: - [ ] ${q(item.text)}`);
     if (e.openItems.length > 10 || (e.items && e.items.open > 10))
       out.push(`  … ${e.items?.open ?? e.openItems.length} open in total`);
   }
@@ -69,17 +70,18 @@ function evidenceLines(r: CheckResult): string[] {
         : 'No file is changed.',
     );
   }
-  if (e.parseError) out.push(`JSON parse error: ${e.parseError}`);
-  if (e.schemaErrors?.length) {
+  if (e.parseError && max > 0) out.push(`JSON parse error: ${q(e.parseError)}`);
+  if (e.schemaErrors?.length && max > 0) {
     out.push('Schema errors:');
-    for (const s of e.schemaErrors.slice(0, 10)) out.push(`  ${s.instancePath || '(root)'}: ${s.message}`);
+    for (const s of e.schemaErrors.slice(0, 10)) out.push(`  ${q(s.instancePath) || '(root)'}: ${q(s.message)}`);
   }
-  if (e.outputTail !== undefined) {
-    const tail = e.outputTail.length > 2000 ? `…${e.outputTail.slice(-2000)}` : e.outputTail;
-    out.push(tail.trim() ? `Output (end):\n${fence(tail)}` : 'No output.');
+  if (e.outputTail !== undefined && max > 0) {
+    const tail = tailBytes(e.outputTail, max);
+    const shown = tail.length < e.outputTail.length ? `…${tail}` : tail;
+    out.push(shown.trim() ? `Output (end):\n${fence(shown)}` : 'No output.');
   }
-  if (e.excerpt && !e.match && !e.schemaErrors?.length && !e.openItems?.length) {
-    out.push(`File starts with:\n${fence(excerpt(e.excerpt, 600))}`);
+  if (e.excerpt && max > 0 && !e.match && !e.schemaErrors?.length && !e.openItems?.length) {
+    out.push(`File starts with:\n${fence(q(excerpt(e.excerpt, 600)))}`);
   }
   return out;
 }
@@ -87,9 +89,15 @@ function evidenceLines(r: CheckResult): string[] {
 /**
  * Text for the next prompt (`{{FAILING_CHECKS}}`): each failing check by number, kind and name,
  * what was found, and its evidence. Checks that could not be evaluated are listed as such (the agent
- * cannot fix those; pass `includeErrors: false` to leave them out). '' when nothing fails.
+ * cannot fix those; pass `includeErrors: false` to leave them out). '' when nothing fails. Every
+ * quote of file content or command output is at most `evidenceMaxBytes` UTF-8 bytes (default 1024;
+ * 0 quotes none), also for results stored before a smaller bound was configured.
  */
-export function describeFailures(results: readonly CheckResult[], options: { includeErrors?: boolean } = {}): string {
+export function describeFailures(
+  results: readonly CheckResult[],
+  options: { includeErrors?: boolean; evidenceMaxBytes?: number } = {},
+): string {
+  const max = Math.max(0, Math.floor(options.evidenceMaxBytes ?? EVIDENCE_MAX_BYTES));
   const failing = results.filter(
     (r) => r.status === 'fail' || (r.status === 'error' && options.includeErrors !== false),
   );
@@ -97,7 +105,7 @@ export function describeFailures(results: readonly CheckResult[], options: { inc
   const blocks = failing.map((r) => {
     const title = `${r.index + 1}. [${r.kind}]${r.name ? ` ${r.name}` : ''}`;
     if (r.status === 'error') return `${title} — could not be evaluated: ${r.error ?? r.summary}`;
-    const lines = evidenceLines(r);
+    const lines = evidenceLines(r, max);
     return [`${title} — FAILED: ${r.summary}`, ...lines.map((l) => indent(l))].join('\n');
   });
   const n = failing.length;

@@ -16,7 +16,7 @@ import {
 } from './check.types';
 import { JsonSchemaError, validateJsonSchema } from './json-schema';
 import { parsePlan } from './plan';
-import { EXCERPT_CHARS, OUTPUT_TAIL_BYTES, excerpt, firstMatch, lineAt, patternRegExp, tailBytes } from './text';
+import { EVIDENCE_MAX_BYTES, Pattern, excerpt, firstMatch, headBytes, lineAt, patternRegExp, tailBytes } from './text';
 import { resolveWorkspacePath } from './workspace-path';
 
 const DEFAULT_PATTERN_TIMEOUT_MS = 1000;
@@ -43,7 +43,22 @@ interface Runtime {
   ctx: CheckContext;
   workspace: string;
   patternTimeoutMs: number;
+  /** Bound of every excerpt of the workspace stored as evidence (UTF-8 bytes; 0: none). */
+  maxBytes: number;
   session: () => Promise<string>;
+}
+
+/**
+ * An excerpt of what the workspace holds (or a command printed), as stored: at most `maxChars`
+ * characters when given, and never more than the configured bytes ('' when that is 0).
+ */
+function clip(rt: Runtime, text: string, maxChars?: number): string {
+  return headBytes(maxChars === undefined ? text : excerpt(text, maxChars), rt.maxBytes);
+}
+
+/** `{[key]: clip(text)}`, or nothing at all when excerpts are off (0 bytes). */
+function clipped<K extends string>(rt: Runtime, key: K, text: string): { [P in K]?: string } {
+  return rt.maxBytes > 0 ? ({ [key]: clip(rt, text) } as { [P in K]?: string }) : {};
 }
 
 type Read =
@@ -97,7 +112,7 @@ async function fileExists(rt: Runtime, path: string, wanted: boolean): Promise<V
 }
 
 async function filePattern(rt: Runtime, check: FileContainsCheck | FileNotContainsCheck): Promise<Verdict> {
-  let re: RegExp;
+  let re: Pattern;
   try {
     re = patternRegExp(check.pattern, check.regex === true, check.flags ?? '');
   } catch (err) {
@@ -115,18 +130,17 @@ async function filePattern(rt: Runtime, check: FileContainsCheck | FileNotContai
     regex: check.regex === true,
     ...(check.flags ? { flags: check.flags } : {}),
   };
-  const found = firstMatch(read.text, re, rt.patternTimeoutMs);
+  const found = firstMatch(read.text, re);
   const path = r.evidence.path!;
   if (found) {
     const { lineNumber, line } = lineAt(read.text, found.index);
-    evidence.match = { lineNumber, line: excerpt(line), text: excerpt(found.text) };
+    evidence.match = { lineNumber, line: clip(rt, line), text: clip(rt, found.text) };
     const summary = `${path} ${check.regex ? 'matches' : 'contains'} ${shown} at line ${lineNumber}`;
     return check.kind === 'file_contains' ? pass(summary, evidence) : fail(summary, evidence);
   }
   const summary = `${path} does not ${check.regex ? 'match' : 'contain'} ${shown}`;
   if (check.kind === 'file_not_contains') return pass(summary, evidence);
-  evidence.excerpt = excerpt(read.text);
-  return fail(summary, evidence);
+  return fail(summary, { ...evidence, ...clipped(rt, 'excerpt', read.text) });
 }
 
 async function checklistComplete(rt: Runtime, path: string): Promise<Verdict> {
@@ -139,18 +153,18 @@ async function checklistComplete(rt: Runtime, path: string): Promise<Verdict> {
     items: plan.counts,
     percent: plan.percent,
     ...(open.length
-      ? { openItems: open.slice(0, MAX_OPEN_ITEMS).map((i) => ({ line: i.line, text: excerpt(i.text, 200) })) }
+      ? { openItems: open.slice(0, MAX_OPEN_ITEMS).map((i) => ({ line: i.line, text: clip(rt, i.text, 200) })) }
       : {}),
   };
   const { total, done, manual, blocked } = plan.counts;
   const p = r.evidence.path!;
   if (total === 0) {
-    evidence.excerpt = excerpt(r.read.text);
-    return fail(`${p} has no checklist items (- [ ] / - [x])`, evidence);
+    return fail(`${p} has no checklist items (- [ ] / - [x])`, { ...evidence, ...clipped(rt, 'excerpt', r.read.text) });
   }
   if (open.length > 0) {
+    const first = clip(rt, open[0]!.text, 120);
     return fail(
-      `${p} has ${open.length} open item(s) of ${total}; first: line ${open[0]!.line} "${excerpt(open[0]!.text, 120)}"`,
+      `${p} has ${open.length} open item(s) of ${total}; first: line ${open[0]!.line}${first ? ` "${first}"` : ''}`,
       evidence,
     );
   }
@@ -164,10 +178,11 @@ async function planCompleteTag(rt: Runtime, path: string): Promise<Verdict> {
   const evidence: CheckEvidence = { ...r.evidence, items: plan.counts, percent: plan.percent };
   const p = r.evidence.path!;
   if (plan.tag) {
-    evidence.tag = { line: plan.tag.line, summary: excerpt(plan.tag.summary) };
+    evidence.tag = { line: plan.tag.line, summary: clip(rt, plan.tag.summary) };
     return pass(`${p} has <plan-complete> at line ${plan.tag.line}`, evidence);
   }
-  evidence.excerpt = excerpt(r.read.text.slice(-EXCERPT_CHARS));
+  // The end of the file: where a tag would be.
+  if (rt.maxBytes > 0) evidence.excerpt = tailBytes(r.read.text, rt.maxBytes);
   return fail(`${p} has no line starting with <plan-complete>`, evidence);
 }
 
@@ -210,9 +225,9 @@ async function command(rt: Runtime, check: CommandCheck): Promise<Verdict> {
     timeoutSeconds,
     exitCode: r.exitCode,
     timedOut: r.timedOut,
-    outputTail: tailBytes(r.output, OUTPUT_TAIL_BYTES),
+    ...(rt.maxBytes > 0 ? { outputTail: tailBytes(r.output, rt.maxBytes) } : {}),
     outputBytes: Buffer.byteLength(r.output, 'utf8'),
-    ...(r.note ? { note: excerpt(r.note, 300) } : {}),
+    ...(r.note && rt.maxBytes > 0 ? { note: clip(rt, r.note, 300) } : {}),
   };
   const shown = excerpt(check.command.split('\n')[0]!, 120);
   if (r.timedOut) return fail(`\`${shown}\` did not finish within ${timeoutSeconds} s`, evidence);
@@ -229,10 +244,11 @@ async function jsonSchema(rt: Runtime, check: JsonSchemaCheck): Promise<Verdict>
   try {
     value = JSON.parse(r.read.text);
   } catch (err) {
+    // Node's message quotes the file ('Unexpected token … "{"ok": tru" is not valid JSON').
     return fail(`${p} is not valid JSON`, {
       ...r.evidence,
-      parseError: excerpt((err as Error).message, 300),
-      excerpt: excerpt(r.read.text),
+      ...(rt.maxBytes > 0 ? { parseError: clip(rt, (err as Error).message, 300) } : {}),
+      ...clipped(rt, 'excerpt', r.read.text),
     });
   }
   let outcome;
@@ -243,11 +259,19 @@ async function jsonSchema(rt: Runtime, check: JsonSchemaCheck): Promise<Verdict>
     throw err;
   }
   if (outcome.valid) return pass(`${p} validates against the schema`, r.evidence);
-  return fail(`${p} does not validate: ${excerpt(outcome.errorsText, 300)}`, {
+  // Instance paths and params name the file's own keys and values: excerpts like any other.
+  const paramsBytes = Math.min(300, rt.maxBytes);
+  const errorsText = clip(rt, outcome.errorsText, 300);
+  return fail(`${p} does not validate${errorsText ? `: ${errorsText}` : ''}`, {
     ...r.evidence,
-    schemaErrors: outcome.errors,
-    schemaErrorsText: outcome.errorsText,
-    excerpt: excerpt(r.read.text),
+    schemaErrors: outcome.errors.map((e) => ({
+      instancePath: clip(rt, e.instancePath),
+      keyword: e.keyword,
+      message: clip(rt, e.message),
+      ...(e.params && Buffer.byteLength(JSON.stringify(e.params), 'utf8') <= paramsBytes ? { params: e.params } : {}),
+    })),
+    ...clipped(rt, 'schemaErrorsText', outcome.errorsText),
+    ...clipped(rt, 'excerpt', r.read.text),
   });
 }
 
@@ -291,6 +315,7 @@ function runtime(ctx: CheckContext): Runtime {
     ctx,
     workspace: ctx.host.directory ?? '',
     patternTimeoutMs: ctx.patternTimeoutMs ?? DEFAULT_PATTERN_TIMEOUT_MS,
+    maxBytes: Math.max(0, Math.floor(ctx.evidenceMaxBytes ?? EVIDENCE_MAX_BYTES)),
     session: () => {
       if (!ctx.session) return Promise.reject(new CheckSetupError('no session to run the command in'));
       session ??= ctx.session();

@@ -38,7 +38,7 @@ export type {
 } from './plan';
 export { JsonSchemaError, compileJsonSchema, validateJsonSchema } from './json-schema';
 export type { JsonSchemaOutcome } from './json-schema';
-export { PatternTimeoutError, OUTPUT_TAIL_BYTES, EXCERPT_CHARS } from './text';
+export { PatternTimeoutError, EVIDENCE_MAX_BYTES, EXCERPT_CHARS, headBytes, tailBytes } from './text';
 export {
   ApiCheckListProperty,
   CHECK_DTO_BY_KIND,

@@ -3,7 +3,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import Ajv2019 from 'ajv/dist/2019';
 import Ajv2020 from 'ajv/dist/2020';
 import { CHECK_LIMITS, SchemaErrorExcerpt } from './check.types';
-import { excerpt, runGuarded } from './text';
+import { excerpt, re2, runGuarded } from './text';
 
 /** A schema a check cannot use. */
 export class JsonSchemaError extends Error {
@@ -23,11 +23,15 @@ const CACHE_SIZE = 100;
 /** Compiled validators by serialised schema, least recently used dropped first. */
 const cache = new Map<string, ValidateFunction>();
 
+/** Ajv's hook for the engine of `pattern` keywords (`code` only matters for standalone code, unused here). */
+const RE2_ENGINE = Object.assign((pattern: string, flags: string) => re2(pattern, flags), { code: 're2' });
+
 function newAjv(schema: Record<string, unknown>): Ajv {
   // One Ajv per schema: instances remember `$id`s, and two teams may use the same `$id` for
   // different schemas. strict:false ignores unknown keywords and formats (no ajv-formats: `format`
   // is an annotation here); remote `$ref`s are never fetched.
-  const options = { allErrors: true, strict: false, logger: false as const };
+  // `pattern` and `patternProperties` run on RE2, like pattern checks: linear time, whatever the schema says.
+  const options = { allErrors: true, strict: false, logger: false as const, code: { regExp: RE2_ENGINE } };
   const dialect = typeof schema.$schema === 'string' ? schema.$schema : '';
   if (dialect.includes('2020-12')) return new Ajv2020(options);
   if (dialect.includes('2019-09')) return new Ajv2019(options);

@@ -34,9 +34,32 @@ describe('text helpers', () => {
     expect(() => patternRegExp('(', true)).toThrow(SyntaxError);
   });
 
-  it('runGuarded stops runaway regular expressions and leaves the realm usable', () => {
-    expect(() => firstMatch(`${'a'.repeat(40)}!`, /^(a+)+$/, 50)).toThrow(PatternTimeoutError);
-    expect(firstMatch('hello world', /wor/, 50)).toEqual({ index: 6, text: 'wor' });
+  it('matches in linear time: a pattern that backtracks catastrophically in JavaScript answers at once', () => {
+    // With JavaScript's engine this line would not finish in the test's lifetime.
+    expect(firstMatch(`${'a'.repeat(100_000)}!`, patternRegExp('^(a+)+$', true))).toBeNull();
+    expect(firstMatch(`${'a'.repeat(30)}!\n${'a'.repeat(30)}`, patternRegExp('^(a+)+$', true, 'm'))).toEqual({
+      index: 32,
+      text: 'a'.repeat(30),
+    });
+    expect(firstMatch('hello world', patternRegExp('wor', true))).toEqual({ index: 6, text: 'wor' });
+  });
+
+  it('refuses what RE2 cannot run in linear time (lookaround, backreferences) as a SyntaxError', () => {
+    for (const pattern of ['(?=x)y', '(?<!a)b', '(a)\\1']) {
+      expect(() => patternRegExp(pattern, true)).toThrow(SyntaxError);
+    }
+  });
+
+  it('keeps JavaScript flags: i, m, s and Unicode', () => {
+    expect(patternRegExp('é', true, 'i').test('xÉ')).toBe(true);
+    expect(patternRegExp('^b', true, 'm').test('a\nb')).toBe(true);
+    expect(patternRegExp('^b', true).test('a\nb')).toBe(false);
+    expect(patternRegExp('a.b', true, 's').test('a\nb')).toBe(true);
+    expect(patternRegExp('a.b', true).test('a\nb')).toBe(false);
+  });
+
+  it('runGuarded stops runaway code and leaves the realm usable', () => {
+    expect(() => runGuarded(() => /^(a+)+$/.exec(`${'a'.repeat(40)}!`), 50, 'matching')).toThrow(PatternTimeoutError);
     expect(runGuarded(() => 41 + 1, 50, 'adding')).toBe(42);
     expect(() =>
       runGuarded(

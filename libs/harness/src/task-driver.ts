@@ -31,6 +31,7 @@ import { HarnessState, readState } from './harness-state';
 import { HostClients } from './host-clients';
 import { INITIAL_STALE, observeStale, StalePolicy } from './stale-busy';
 import { TurnObservation, observeTurn, totalTokens } from './turn-observation';
+import { checkWorkspaceRoots } from './workspace-roots';
 
 /** When the next step is due, in ms from now; null: nothing to do until something wakes the task. */
 export type NextStep = number | null;
@@ -164,7 +165,9 @@ export class TaskDriver {
       const selection = await this.selection.select(
         task.teamId,
         task.requestedHostId ? { hostId: task.requestedHostId } : { labels: task.labels },
+        { workspace: task.workspace },
       );
+      if (!selection.ok && selection.outsideRoots) return this.fail(task, 'workspace.outside_roots', selection.reason);
       if (!selection.ok) return this.waitForHost(task, state, selection.reason);
       host = selection.host;
       task = await this.write(task, { status: 'dispatching', hostId: host.id }, [
@@ -175,14 +178,27 @@ export class TaskDriver {
     const client = this.clients.forHost(host, task.workspace);
     let sessionId = task.sessionId ?? undefined;
     try {
-      if (!(await client.directoryExists())) {
+      // The trust boundary (docs/security.md): the workspace, as written and as the host resolves it.
+      const roots = await checkWorkspaceRoots(client, host, task.workspace);
+      if (!roots.ok && !roots.missing) return this.fail(task, 'workspace.outside_roots', roots.detail);
+      if (!roots.ok || !(await client.directoryExists())) {
         return this.fail(task, 'workspace.missing', `${task.workspace} does not exist on host ${host.name}`);
       }
       if (!task.sessionId) {
         // Recorded with the first turn (one transaction fewer); a step dying in between leaves an
         // empty session behind and the next step opens another.
         if (task.bindSessionId) {
-          await client.getSession(task.bindSessionId);
+          // A session works in its own directory, whatever the task's workspace: that must lie under the roots too.
+          const bound = await client.getSession(task.bindSessionId);
+          const where = await checkWorkspaceRoots(client, host, bound.directory, {
+            asWritten: false,
+            what: `the directory of session ${task.bindSessionId}`,
+          });
+          if (!where.ok && where.missing) {
+            const detail = `the directory of session ${task.bindSessionId} (${bound.directory}) does not exist on host ${host.name}`;
+            return this.fail(task, 'workspace.missing', detail);
+          }
+          if (!where.ok) return this.fail(task, 'workspace.outside_roots', where.detail);
           sessionId = task.bindSessionId;
         } else {
           sessionId = (await client.createSession({ title: this.sessionTitle(task, 1) })).id;
@@ -507,7 +523,9 @@ export class TaskDriver {
     task = await this.recordChecks(task, turn.number, evaluation.result, {}, state);
     if (evaluation.result.allPassed) return this.complete(task, evaluation.result);
     if (task.status === 'paused') return null;
-    return this.startTurn(task, host, client, { failing: failureText(evaluation.result) });
+    return this.startTurn(task, host, client, {
+      failing: failureText(evaluation.result, this.config.checkEvidenceMaxBytes),
+    });
   }
 
   private async afterIteration(
@@ -567,7 +585,9 @@ export class TaskDriver {
       task = await this.recordChecks(task, turn.number, evaluation.result, {}, nextState);
       if (evaluation.result.allPassed) return this.complete(task, evaluation.result, { summary });
       if (task.status === 'paused') return null;
-      return this.startTurn(task, host, client, { failing: failureText(evaluation.result) });
+      return this.startTurn(task, host, client, {
+        failing: failureText(evaluation.result, this.config.checkEvidenceMaxBytes),
+      });
     }
     if (task.status === 'paused') return null;
     const verdict = exhaustedBudget(readBudgets(task.budgets), this.use(task, nextState, null), false);
@@ -601,6 +621,9 @@ export class TaskDriver {
         },
         commandAgent: task.agent ?? undefined,
         commandModel: task.model ?? undefined,
+        // The team's policy now, not when the task was made: turning it off stops pending command checks.
+        allowCommands: await this.allowCommandChecks(task.teamId),
+        evidenceMaxBytes: this.config.checkEvidenceMaxBytes,
       },
       checks,
     );
@@ -670,7 +693,10 @@ export class TaskDriver {
   private async lastFailures(task: Task): Promise<string | undefined> {
     const run = await this.repo.latestCheckRun(task.id);
     if (!run || run.allPassed) return undefined;
-    return failureText({ results: run.results as unknown as CheckResult[] } as ChecksEvaluation);
+    return failureText(
+      { results: run.results as unknown as CheckResult[] } as ChecksEvaluation,
+      this.config.checkEvidenceMaxBytes,
+    );
   }
 
   // ---- user actions on the host ---------------------------------------------------------------
@@ -915,6 +941,11 @@ export class TaskDriver {
     };
   }
 
+  private async allowCommandChecks(teamId: string): Promise<boolean> {
+    const team = await this.repo.teamSettings(teamId);
+    return (team?.settings as { allowCommandChecks?: unknown } | null)?.allowCommandChecks === true;
+  }
+
   private async stalePolicy(teamId: string): Promise<StalePolicy> {
     const team = await this.repo.teamSettings(teamId);
     const settings = (team?.settings ?? {}) as { staleBusyObservations?: unknown; staleBusyAutoAbortAfter?: unknown };
@@ -1006,8 +1037,8 @@ function turnTotals(obs: TurnObservation) {
   };
 }
 
-function failureText(result: ChecksEvaluation): string {
-  return describeFailures(result.results) || 'The checks did not pass.';
+function failureText(result: ChecksEvaluation, evidenceMaxBytes: number): string {
+  return describeFailures(result.results, { evidenceMaxBytes }) || 'The checks did not pass.';
 }
 
 function planResult(reason: string, summary: string | null): ChecksEvaluation {

@@ -11,6 +11,8 @@ export function toHostResponse(host: Host): HostResponseDto {
     username: host.username,
     hasPassword: host.passwordEnc !== null,
     labels: host.labels,
+    // Hosts registered before roots existed were migrated to ["/"]; null never reaches the wire.
+    workspaceRoots: host.workspaceRoots ?? [],
     maxSessions: host.maxSessions,
     enabled: host.enabled,
     status: host.status as HostStatus,

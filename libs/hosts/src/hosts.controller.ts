@@ -21,7 +21,7 @@ export class HostsController {
   @ApiOperation({
     summary: 'Register an OpenCode host',
     description:
-      'The URL must be http(s) and, after DNS resolution, not private, loopback or link-local unless HEDDLE_OUTBOUND_ALLOW covers it. The host is probed right away.',
+      'The URL must be http(s) and, after DNS resolution, not private, loopback or link-local unless HEDDLE_OUTBOUND_ALLOW covers it. `workspaceRoots` lists the directories tasks may use as workspaces on it (docs/security.md). The host is probed right away.',
   })
   @ApiCreatedResponse({ type: HostResponseDto })
   create(@CurrentAuth() auth: AuthContext, @Body() dto: CreateHostDto): Promise<HostResponseDto> {

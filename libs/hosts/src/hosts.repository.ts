@@ -9,6 +9,7 @@ export interface NewHost {
   username: string | null;
   passwordEnc: string | null;
   labels: string[];
+  workspaceRoots: string[];
   maxSessions: number;
   enabled: boolean;
 }

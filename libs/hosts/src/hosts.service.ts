@@ -161,6 +161,7 @@ export class HostsService {
       username: dto.username ?? null,
       passwordEnc: dto.password !== undefined ? this.secrets.seal(teamId, dto.password) : null,
       labels: [...new Set(dto.labels ?? [])],
+      workspaceRoots: [...new Set(dto.workspaceRoots)],
       maxSessions: dto.maxSessions ?? 4,
       enabled: dto.enabled ?? true,
     });
@@ -168,6 +169,7 @@ export class HostsService {
       name: host.name,
       baseUrl: host.baseUrl,
       labels: host.labels,
+      workspaceRoots: host.workspaceRoots,
       maxSessions: host.maxSessions,
       enabled: host.enabled,
     };
@@ -194,6 +196,7 @@ export class HostsService {
         ? { passwordEnc: dto.password === null ? null : this.secrets.seal(teamId, dto.password) }
         : {}),
       ...(dto.labels !== undefined ? { labels: [...new Set(dto.labels)] } : {}),
+      ...(dto.workspaceRoots !== undefined ? { workspaceRoots: [...new Set(dto.workspaceRoots)] } : {}),
       ...(dto.maxSessions !== undefined ? { maxSessions: dto.maxSessions } : {}),
       ...(dto.enabled !== undefined ? { enabled: dto.enabled } : {}),
     };
@@ -202,6 +205,7 @@ export class HostsService {
     // What changed, never the password itself.
     const changes = {
       ...dto,
+      ...(dto.workspaceRoots !== undefined ? { workspaceRoots: [...new Set(dto.workspaceRoots)] } : {}),
       ...(dto.password !== undefined ? { password: dto.password === null ? 'removed' : 'changed' } : {}),
     };
     await this.audit.record({

@@ -30,6 +30,7 @@ export const FAILURE_REASONS = [
   'agent.error',
   'budget.no_progress',
   'workspace.missing',
+  'workspace.outside_roots',
   'harness.error',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];

@@ -89,7 +89,18 @@ export class TasksRepository {
     return settings.defaultBudgets ?? {};
   }
 
-  async hostExists(teamId: string, hostId: string): Promise<boolean> {
-    return (await this.txHost.tx.host.count({ where: { teamId, id: hostId } })) === 1;
+  /** The host's workspace roots, or null when the team has no such host. */
+  async hostWorkspaceRoots(teamId: string, hostId: string): Promise<string[] | null> {
+    const host = await this.txHost.tx.host.findFirst({
+      where: { teamId, id: hostId },
+      select: { workspaceRoots: true },
+    });
+    return host ? (host.workspaceRoots ?? []) : null;
+  }
+
+  /** The team's command-check policy (`settings.allowCommandChecks`, off unless set true). */
+  async teamAllowsCommandChecks(teamId: string): Promise<boolean> {
+    const team = await this.txHost.tx.team.findUnique({ where: { id: teamId }, select: { settings: true } });
+    return (team?.settings as { allowCommandChecks?: unknown } | null)?.allowCommandChecks === true;
   }
 }

@@ -6,10 +6,13 @@ import {
   Clock,
   ConflictError,
   EventType,
+  ForbiddenError,
+  ForbiddenScopeError,
   InvalidStateError,
   NotFoundError,
   Page,
   decodeCursor,
+  rootContaining,
   toPage,
 } from '@heddle/common';
 import { Prisma, Task, Transactional, isUniqueViolation } from '@heddle/db';
@@ -54,6 +57,7 @@ export class TasksService {
    */
   async create(auth: AuthContext, dto: CreateTaskDto, idempotencyKey?: string): Promise<CreatedTask> {
     const hash = requestHash(dto);
+    await this.guardCommandChecks(auth, dto);
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
       throw new BadRequestError(
         'task/invalid_idempotency_key',
@@ -263,12 +267,36 @@ export class TasksService {
         { field: 'hostId', errors: ['give hostId or labels, not both'] },
       ]);
     }
-    if (dto.hostId !== undefined && !(await this.repository.hostExists(teamId, dto.hostId)))
-      throw new NotFoundError('host', dto.hostId);
+    if (dto.hostId !== undefined) {
+      const roots = await this.repository.hostWorkspaceRoots(teamId, dto.hostId);
+      if (roots === null) throw new NotFoundError('host', dto.hostId);
+      // Lexically outside every root: it could never run there (the harness checks the resolved path too).
+      if (!rootContaining(dto.workspace, roots)) {
+        const message = `workspace ${dto.workspace} is outside the workspace roots of host ${dto.hostId} [${roots.join(', ')}]`;
+        throw new BadRequestError('task/workspace_outside_roots', message, [{ field: 'workspace', errors: [message] }]);
+      }
+    }
     const unknown = dto.promptTemplate ? unknownPlaceholders(dto.promptTemplate) : [];
     if (unknown.length) {
       const message = `promptTemplate has unknown placeholders: ${unknown.map((n) => `{{${n}}}`).join(', ')}`;
       throw new BadRequestError('task/unknown_placeholder', message, [{ field: 'promptTemplate', errors: [message] }]);
+    }
+  }
+
+  /**
+   * A `command` check runs a shell command on the host as its OS user: it needs the `checks:command`
+   * scope and the team's `allowCommandChecks` policy (docs/security.md). The harness also reads the
+   * policy each time it evaluates, so turning it off stops command checks of tasks already made.
+   */
+  private async guardCommandChecks(auth: AuthContext, dto: CreateTaskDto): Promise<void> {
+    if (!(dto.checks ?? []).some((check) => check.kind === 'command')) return;
+    if (!auth.scopes.includes('checks:command')) throw new ForbiddenScopeError(['checks:command']);
+    if (!(await this.repository.teamAllowsCommandChecks(auth.teamId))) {
+      throw new ForbiddenError(
+        'task/command_checks_disabled',
+        'command checks are off for this team; an admin token can turn them on with PATCH /api/team {"settings":{"allowCommandChecks":true}}',
+        { setting: 'allowCommandChecks', enable: 'PATCH /api/team {"settings":{"allowCommandChecks":true}}' },
+      );
     }
   }
 

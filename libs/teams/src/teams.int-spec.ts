@@ -7,7 +7,7 @@ import { ApiTokensService } from '@heddle/auth';
 import { BadRequestError, SCOPES, TEAM_SCOPES } from '@heddle/common';
 import { PrismaService } from '@heddle/db';
 import { EventsWriter } from '@heddle/events';
-import { TestApp } from '@heddle/testing';
+import { TestApp, startProcess } from '@heddle/testing';
 import { dropDatabase, migrate, withDatabase } from '../../../scripts/db-migrate-lib.mjs';
 import { TEST_DATABASE_URL } from '../../../test/env';
 import { FIRST_TEAM_NAME, TeamsService } from './index';
@@ -131,6 +131,36 @@ describe('TeamsService.bootstrapFirstTeam (own empty database)', () => {
     expect((await t.get(ApiTokensService).authenticate(given.token)).teamId).toBe(created.id);
   });
 
+  it('starts a team with no settings — command checks off — unless told otherwise', async () => {
+    const plain = (await teams.bootstrapFirstTeam(FIRST_TEAM_NAME))!;
+    expect((await prisma.team.findUniqueOrThrow({ where: { id: plain.id } })).settings).toEqual({});
+    await prisma.$executeRawUnsafe('TRUNCATE "teams" CASCADE');
+
+    const allowed = (await teams.bootstrapFirstTeam(FIRST_TEAM_NAME, undefined, { allowCommandChecks: true }))!;
+    expect((await prisma.team.findUniqueOrThrow({ where: { id: allowed.id } })).settings).toEqual({
+      allowCommandChecks: true,
+    });
+    const audit = await prisma.auditLog.findFirstOrThrow({ where: { teamId: allowed.id, action: 'team.create' } });
+    expect(audit.details).toEqual({ name: FIRST_TEAM_NAME, settings: { allowCommandChecks: true } });
+  });
+
+  it('`npm run setup` (scripts/bootstrap-team.ts --allow-command-checks) turns command checks on and says so', async () => {
+    const proc = startProcess(
+      'node',
+      ['-r', '@swc-node/register', 'scripts/bootstrap-team.ts', '--allow-command-checks'],
+      {
+        DATABASE_URL: databaseUrl,
+        HEDDLE_BOOTSTRAP_TOKEN: '',
+        HEDDLE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      },
+    );
+    expect((await proc.exited).code).toBe(0);
+    expect(proc.output()).toContain(`Created team "${FIRST_TEAM_NAME}"`);
+    expect(proc.output()).toContain('Command checks are ON for this team (settings.allowCommandChecks)');
+    const [team] = await prisma.team.findMany();
+    expect(team!.settings).toEqual({ allowCommandChecks: true });
+  });
+
   it('refuses a malformed token value and leaves the database empty', async () => {
     await expect(teams.bootstrapFirstTeam(FIRST_TEAM_NAME, 'hdl_short_nope')).rejects.toBeInstanceOf(BadRequestError);
     expect(await prisma.team.count()).toBe(0);
@@ -144,6 +174,8 @@ describe('TeamsService.bootstrapFirstTeam (own empty database)', () => {
     try {
       const rows = await prisma.team.findMany();
       expect(rows.map((r) => r.name)).toEqual(['default']);
+      // Command checks stay off for the HEDDLE_BOOTSTRAP_TOKEN team (docs/security.md).
+      expect(rows[0]!.settings).toEqual({});
 
       const me = await booted.request('GET', '/api/me', { token: given.token });
       expect(me.status).toBe(200);

@@ -31,13 +31,18 @@ export class TeamsService {
   /**
    * Creates the first team, with an owner token holding every scope including `platform:admin`,
    * if and only if no team exists yet. Safe to race: replicas and `npm run setup` serialise on an
-   * advisory lock. Returns undefined when a team already exists.
+   * advisory lock. Returns undefined when a team already exists. `settings` start the team's
+   * settings (`npm run setup` turns `allowCommandChecks` on; a start with HEDDLE_BOOTSTRAP_TOKEN does not).
    */
   @Transactional()
-  async bootstrapFirstTeam(name: string, tokenValue?: string): Promise<CreatedTeam | undefined> {
+  async bootstrapFirstTeam(
+    name: string,
+    tokenValue?: string,
+    settings: TeamSettingsDto = {},
+  ): Promise<CreatedTeam | undefined> {
     await this.repository.lockBootstrap();
     if (await this.repository.any()) return undefined;
-    return this.createWithOwner({ system: 'bootstrap' }, name, SCOPES, tokenValue);
+    return this.createWithOwner({ system: 'bootstrap' }, name, SCOPES, tokenValue, settings);
   }
 
   async get(teamId: string): Promise<TeamResponseDto> {
@@ -75,8 +80,9 @@ export class TeamsService {
     name: string,
     scopes: readonly Scope[],
     tokenValue?: string,
+    settings: TeamSettingsDto = {},
   ): Promise<CreatedTeam> {
-    const team = await this.repository.create(name, {});
+    const team = await this.repository.create(name, toJson(settings));
     const issued = await this.tokens.issue(team.id, { name: 'owner', scopes, value: tokenValue }, actor);
     await this.audit.record({
       teamId: team.id,
@@ -84,7 +90,7 @@ export class TeamsService {
       action: 'team.create',
       targetType: 'team',
       targetId: team.id,
-      details: { name },
+      details: { name, ...(Object.keys(settings).length ? { settings: toJson(settings) } : {}) },
     });
     await this.events.append(team.id, { type: 'TEAM_CREATED', data: { name } });
     return { id: team.id, name: team.name, token: issued.token };

@@ -26,10 +26,15 @@ export interface RunningProcess {
   signal(signal: NodeJS.Signals): void;
 }
 
-/** Starts a command from the repository root in its own process group, capturing its output. */
-export function startProcess(command: string, args: string[], env: Record<string, string>): RunningProcess {
+/** Starts a command from the repository root (or `options.cwd`) in its own process group, capturing its output. */
+export function startProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): RunningProcess {
   const child = spawn(command, args, {
-    cwd: REPO_ROOT,
+    cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -82,6 +82,12 @@ describe('validateCheck', () => {
       expect.stringMatching(/^check\.pattern is not a valid regular expression: /),
     ]);
     expect(valid({ kind: 'file_contains', path: 'a', pattern: '(' })).toBeDefined(); // literal
+    // RE2 (linear time) has no lookaround or backreferences: refused when the task is created.
+    for (const pattern of ['a(?=b)', '(?<!a)b', '(x)\\1']) {
+      expect(errorsOf({ kind: 'file_contains', path: 'a', pattern, regex: true })).toEqual([
+        expect.stringMatching(/^check\.pattern is not a valid regular expression: /),
+      ]);
+    }
     for (const flags of ['g', 'ii', 'x', 'y']) {
       expect(errorsOf({ kind: 'file_contains', path: 'a', pattern: 'x', flags })).toEqual([
         'check.flags must be letters from "imsu", each at most once',

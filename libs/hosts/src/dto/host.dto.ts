@@ -3,6 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   IsArray,
   IsBoolean,
   IsIn,
@@ -14,8 +15,9 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
 } from 'class-validator';
-import { IsOptionalNotNull, PageQueryDto } from '@heddle/common';
+import { IsOptionalNotNull, PageQueryDto, WORKSPACE_ROOT_LIMITS, workspaceRootProblem } from '@heddle/common';
 import { HOST_STATUSES, HostStatus } from '../host-status';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -30,6 +32,35 @@ const Labels = () =>
     Matches(LABEL, { each: true, message: 'each label must be lowercase letters, digits and . _ : / -' }),
     MaxLength(100, { each: true }),
   );
+
+/** Absolute, normalised directories a task's workspace must lie under (1–32; duplicates are dropped). */
+const WorkspaceRoots = () =>
+  applyDecorators(
+    IsArray(),
+    ArrayMinSize(WORKSPACE_ROOT_LIMITS.minRoots, { message: 'workspaceRoots must name at least one directory' }),
+    ArrayMaxSize(WORKSPACE_ROOT_LIMITS.maxRoots, {
+      message: `workspaceRoots must name at most ${WORKSPACE_ROOT_LIMITS.maxRoots} directories`,
+    }),
+    ValidateBy(
+      {
+        name: 'isWorkspaceRoot',
+        validator: {
+          validate: (value: unknown) => workspaceRootProblem(value) === undefined,
+          defaultMessage: (args) => {
+            const list = Array.isArray(args?.value) ? (args.value as unknown[]) : [];
+            const at = list.findIndex((v) => workspaceRootProblem(v) !== undefined);
+            return at < 0
+              ? 'each entry of workspaceRoots must be an absolute, normalised path'
+              : `workspaceRoots[${at}] ${workspaceRootProblem(list[at])}`;
+          },
+        },
+      },
+      { each: true },
+    ),
+  );
+
+const WORKSPACE_ROOTS_DOC =
+  "Absolute directories on the host that a task's workspace must lie under (1–32, normalised: no `..`, `.` or trailing slash; duplicates are dropped). Checked at dispatch on the path as the host resolves it (symlinks followed): a workspace outside every root fails `workspace.outside_roots`. `/` allows every directory. See docs/security.md.";
 
 export class CreateHostDto {
   @ApiProperty({ example: 'build-box-1', maxLength: 100, pattern: NAME.source, description: 'Unique within the team.' })
@@ -66,6 +97,16 @@ export class CreateHostDto {
   @IsOptionalNotNull()
   @Labels()
   labels?: string[];
+
+  @ApiProperty({
+    type: [String],
+    minItems: WORKSPACE_ROOT_LIMITS.minRoots,
+    maxItems: WORKSPACE_ROOT_LIMITS.maxRoots,
+    example: ['/srv/repos'],
+    description: WORKSPACE_ROOTS_DOC,
+  })
+  @WorkspaceRoots()
+  workspaceRoots!: string[];
 
   @ApiPropertyOptional({
     minimum: 1,
@@ -121,6 +162,17 @@ export class UpdateHostDto {
   @Labels()
   labels?: string[];
 
+  @ApiPropertyOptional({
+    type: [String],
+    minItems: WORKSPACE_ROOT_LIMITS.minRoots,
+    maxItems: WORKSPACE_ROOT_LIMITS.maxRoots,
+    example: ['/srv/repos', '/home/ci/work'],
+    description: `${WORKSPACE_ROOTS_DOC} Replaces the whole list; tasks already running are not re-checked.`,
+  })
+  @IsOptionalNotNull()
+  @WorkspaceRoots()
+  workspaceRoots?: string[];
+
   @ApiPropertyOptional({ minimum: 1, maximum: 1000 })
   @IsOptionalNotNull()
   @IsInt()
@@ -171,6 +223,13 @@ export class HostResponseDto {
 
   @ApiProperty({ type: [String], example: ['linux', 'gpu'] })
   labels!: string[];
+
+  @ApiProperty({
+    type: [String],
+    example: ['/srv/repos'],
+    description: "Directories a task's workspace must lie under (symlinks resolved by the host).",
+  })
+  workspaceRoots!: string[];
 
   @ApiProperty({ example: 4 })
   maxSessions!: number;

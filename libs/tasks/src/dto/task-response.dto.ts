@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { TASK_STATUSES, TaskStatus } from '../task-state';
+import { FAILURE_REASONS, TASK_STATUSES, TaskStatus } from '../task-state';
 
 export class BudgetsDto {
   @ApiProperty({ example: 10 }) maxTurns!: number;
@@ -29,7 +29,7 @@ export class TaskResponseDto {
     type: String,
     nullable: true,
     example: null,
-    description: 'Machine-readable, e.g. budget.turns or checks.failed.',
+    description: `Why the task failed, machine-readable: one of ${FAILURE_REASONS.join(', ')} (see docs/harness.md).`,
   })
   reason!: string | null;
   @ApiProperty({ type: String, nullable: true, example: null }) reasonDetail!: string | null;

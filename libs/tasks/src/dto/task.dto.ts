@@ -4,7 +4,6 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
-  IsDate,
   IsIn,
   IsInt,
   IsNumber,
@@ -19,7 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ApiCheckListProperty, Check, IsCheckList } from '@heddle/checks';
-import { IsOptionalNotNull, PageQueryDto } from '@heddle/common';
+import { IsDateTime, IsOptionalNotNull, PageQueryDto } from '@heddle/common';
 import { TASK_STATUSES, TaskStatus } from '../task-state';
 
 const LABEL = /^[a-z0-9][a-z0-9._:/-]*$/;
@@ -73,7 +72,11 @@ export class CreateTaskDto {
   @Length(1, 200)
   name!: string;
 
-  @ApiProperty({ example: '/srv/repos/api', description: 'Absolute path of the workspace on the host.' })
+  @ApiProperty({
+    example: '/srv/repos/api',
+    description:
+      "Absolute path of the workspace on the host; it must lie under one of the host's `workspaceRoots` (symlinks resolved), or the task fails `workspace.outside_roots`.",
+  })
   @IsString()
   @Length(1, 4096)
   @Matches(/^\/(?!.*(^|\/)\.\.(\/|$))[^\0]*$/, { message: 'workspace must be an absolute path without ".." segments' })
@@ -94,7 +97,7 @@ export class CreateTaskDto {
 
   @ApiCheckListProperty({
     description:
-      'Acceptance checks, judged against the workspace through the host (never by asking the model); discriminated by `kind`. Paths are relative to the workspace (absolute ones only inside it). None means the weak default (idle without error and the working tree changed).',
+      'Acceptance checks, judged against the workspace through the host (never by asking the model); discriminated by `kind`. Paths are relative to the workspace (absolute ones only inside it). None means the weak default (idle without error and the working tree changed). `command` checks run shell commands on the host: they need the `checks:command` scope and the team setting `allowCommandChecks` (docs/security.md).',
   })
   @IsOptionalNotNull()
   @IsCheckList({ workspaceProperty: 'workspace' })
@@ -206,14 +209,12 @@ export class ListTasksQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Created at or after.' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsDateTime()
   createdFrom?: Date;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Created before.' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsDateTime()
   createdTo?: Date;
 
   @ApiPropertyOptional({ default: false, description: 'Archived tasks instead of live ones.' })

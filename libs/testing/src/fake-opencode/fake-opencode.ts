@@ -775,7 +775,12 @@ class FakeOpencodeHost implements FakeOpencode, TurnHost {
       body: { openapi: '3.1.0', info: { title: 'opencode (fake)', version: '1.0.0' }, paths: {} },
     }));
     r('GET', '/path', async (ctx) => {
-      const dir = this.directory(ctx);
+      // Like OpenCode: the directory's realpath (symlinks followed); a missing one as given (made
+      // absolute and normalised); a path that is a file is a 500.
+      const given = this.directory(ctx);
+      const real = await fs.realpath(given).catch(() => undefined);
+      if (real !== undefined && !(await fs.stat(real)).isDirectory()) throw unknownError();
+      const dir = real ?? given;
       const home = homedir();
       return {
         status: 200,

@@ -55,6 +55,7 @@ export async function runWebhookDeliveries(options: WebhookBenchOptions): Promis
         REDIS_URL: options.redisUrl,
         QUEUE_PREFIX: queuePrefix,
         LOG_LEVEL: 'warn',
+        RATE_LIMIT_ENABLED: 'false', // measures the workers; its bursts of API calls are not clients
         WORKER_CONSUMERS: 'outbox,webhooks',
         HEDDLE_OUTBOUND_ALLOW: '127.0.0.1',
         WEBHOOK_CONCURRENCY: String(WEBHOOK_CONCURRENCY),

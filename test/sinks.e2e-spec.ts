@@ -3,7 +3,9 @@ import { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { PrismaService } from '@heddle/db';
+import { SinkSecrets, SinkUrlSealer } from '@heddle/notifications';
 import { TestApp, TestTeam, expectErrorBody, waitFor } from '@heddle/testing';
 
 /**
@@ -294,6 +296,105 @@ describe('notification sinks (e2e)', () => {
       const listB = await t.request('GET', '/api/sinks', { token: b.token });
       expect(listB.body.items).toEqual([]);
       expect((await t.request('GET', `/api/sinks/${id}`, { token: a.token })).body.name).toBe('a-json');
+    });
+  });
+
+  describe('URLs at rest', () => {
+    /** What the database holds for a sink's URL. */
+    const rowOf = async (id: string) => {
+      const rows = await t.get(PrismaService).$queryRaw<{ url: string | null; urlEnc: string | null }[]>`
+        SELECT "url", "urlEnc" FROM "sinks" WHERE "id" = ${id}::uuid`;
+      return rows[0]!;
+    };
+
+    /** A sink row as a version before sealing wrote it: the URL in clear in `url`. */
+    const insertPlain = async (team: TestTeam, name: string, url: string, event = 'TEAM_UPDATED') => {
+      const id = randomUUID();
+      await t.get(PrismaService).$executeRaw`
+        INSERT INTO "sinks" ("id", "teamId", "name", "kind", "url", "events", "enabled", "updatedAt")
+        VALUES (${id}::uuid, ${team.teamId}::uuid, ${name}, 'json', ${url}, ARRAY[${event}]::text[], true, now())`;
+      return id;
+    };
+
+    it('keeps no plain URL in the database: sealed on create and change, bound to the team, delivered to in full', async () => {
+      const team = await t.createTeam();
+      const r = await receiver();
+      const first = r.url(`${SECRET_PATH}?token=s3cr3t-q`);
+      const id = await sinkOf(team, { name: 'sealed', kind: 'json', url: first, events: ['TEAM_UPDATED'] });
+      const created = await rowOf(id);
+      expect(created.url).toBeNull();
+      expect(created.urlEnc).toMatch(/^v1\./);
+      expect(JSON.stringify(created)).not.toMatch(/s3cr3t|127\.0\.0\.1|services/);
+      const secrets = t.get(SinkSecrets);
+      expect(secrets.urlOf({ teamId: team.teamId, urlEnc: created.urlEnc })).toBe(first);
+      // Copied onto another team's row, the value does not open.
+      const other = await t.createTeam();
+      expect(() => secrets.urlOf({ teamId: other.teamId, urlEnc: created.urlEnc })).toThrow();
+
+      const second = r.url('/services/T1/B1/n3w-s3cr3t');
+      const changed = await t.request('PATCH', `/api/sinks/${id}`, { token: team.token, body: { url: second } });
+      expect(changed.body.url).toBe(`${new URL(second).origin}/***`);
+      const updated = await rowOf(id);
+      expect(updated.url).toBeNull();
+      expect(JSON.stringify(updated)).not.toMatch(/s3cr3t|services/);
+      expect(secrets.urlOf({ teamId: team.teamId, urlEnc: updated.urlEnc })).toBe(second);
+
+      await touchTeam(team, 7);
+      const [delivery] = await settled(team, id, 1);
+      expect(delivery.status).toBe('delivered');
+      expect(r.received.map((x) => x.path)).toEqual(['/services/T1/B1/n3w-s3cr3t']);
+      const plain = await t.get(PrismaService).$queryRaw<{ n: number }[]>`
+        SELECT count(*)::int AS "n" FROM "sinks" WHERE "teamId" = ${team.teamId}::uuid AND "url" IS NOT NULL`;
+      expect(plain[0]!.n).toBe(0);
+    });
+
+    it('seals URLs an earlier version stored in clear when a process starts, each once even with several processes', async () => {
+      const team = await t.createTeam();
+      const r = await receiver();
+      const legacyUrl = r.url(`${SECRET_PATH}?token=s3cr3t-legacy`);
+      const legacy = await insertPlain(team, 'legacy', legacyUrl);
+      expect((await rowOf(legacy)).url).toBe(legacyUrl);
+
+      // Another process of the same install starts (same key), covering this team: it seals before serving.
+      const started = await TestApp.create({
+        env: { HEDDLE_ENCRYPTION_KEY: t.config.encryptionKey.toString('base64') },
+        relayTeams: [team.teamId],
+      });
+      try {
+        const sealed = await rowOf(legacy);
+        expect(sealed.url).toBeNull();
+        expect(t.get(SinkSecrets).urlOf({ teamId: team.teamId, urlEnc: sealed.urlEnc })).toBe(legacyUrl);
+        const read = await started.request('GET', `/api/sinks/${legacy}`, { token: team.token });
+        expect(read.body).toMatchObject({ name: 'legacy', url: `${new URL(legacyUrl).origin}/***` });
+        // Delivered to the whole URL it had in clear.
+        await touchTeam(team, 9);
+        const [delivery] = await settled(team, legacy, 1);
+        expect(delivery.status).toBe('delivered');
+        expect(r.received.map((x) => x.path)).toEqual([`${SECRET_PATH}?token=s3cr3t-legacy`]);
+
+        // Two processes sealing at once share the rows: each is sealed exactly once; a third run finds none.
+        const more = await Promise.all(
+          // (Listening for an event this test does not make: only `legacy` gets a delivery below.)
+          [1, 2, 3, 4, 5].map((i) =>
+            insertPlain(team, `legacy-${i}`, r.url(`/p/${i}?token=s3cr3t-${i}`), 'TASK_FAILED'),
+          ),
+        );
+        const counts = await Promise.all([
+          t.get(SinkUrlSealer).sealPlainUrls(),
+          started.get(SinkUrlSealer).sealPlainUrls(),
+        ]);
+        expect(counts[0] + counts[1]).toBe(5);
+        for (const [i, id] of more.entries()) {
+          const row = await rowOf(id);
+          expect(row.url).toBeNull();
+          expect(t.get(SinkSecrets).urlOf({ teamId: team.teamId, urlEnc: row.urlEnc })).toBe(
+            r.url(`/p/${i + 1}?token=s3cr3t-${i + 1}`),
+          );
+        }
+        expect(await started.get(SinkUrlSealer).sealPlainUrls()).toBe(0);
+      } finally {
+        await started.close();
+      }
     });
   });
 

@@ -16,6 +16,8 @@ import { WebhookSecrets } from '@heddle/webhooks';
 jest.setTimeout(30_000);
 
 interface Received {
+  /** Path and query as requested. */
+  path: string;
   headers: IncomingHttpHeaders;
   body: string;
   at: number;
@@ -59,7 +61,12 @@ class Receiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const received = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+        const received = {
+          path: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          at: Date.now(),
+        };
         this.requests.push(received);
         this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
         const { status, body, delayMs } = this.answer(received, this.requests.length - 1);
@@ -166,6 +173,51 @@ describe('webhooks (e2e)', () => {
     );
 
   describe('endpoints', () => {
+    it('answers and audits a URL carrying a token with its query values and user info redacted, and delivers to the full URL', async () => {
+      const team = await newTeam();
+      const r = await receiver();
+      const url = `${r.url}?token=s3cr3t-abc&channel=ci`;
+      const created = await createWebhook(team, { url });
+      expect(created.status).toBe(201);
+      const redacted = `${r.url}?token=***&channel=***`;
+      expect(created.body.url).toBe(redacted);
+      const id = created.body.id as string;
+      expect((await t.request('GET', `/api/webhooks/${id}`, { token: team.token })).body.url).toBe(redacted);
+      const list = await t.request('GET', '/api/webhooks', { token: team.token });
+      expect(list.body.items.map((w: any) => w.url)).toEqual([redacted]);
+
+      // The redacted URL sent back (copied from an answer) is refused rather than stored.
+      const copied = await t.request('PATCH', `/api/webhooks/${id}`, { token: team.token, body: { url: redacted } });
+      expectErrorBody(copied, 400, 'request/validation_failed');
+      expect(copied.body.details[0].field).toBe('url');
+
+      const changed = await t.request('PATCH', `/api/webhooks/${id}`, {
+        token: team.token,
+        body: { url: `${r.url}?token=an0ther-s3cr3t` },
+      });
+      expect(changed.body.url).toBe(`${r.url}?token=***`);
+
+      // Deliveries go to the whole URL, token included.
+      await touchTeam(team);
+      await received(r, 1);
+      expect(r.requests[0]!.path).toBe('/hook?token=an0ther-s3cr3t');
+
+      const audit = await t.request('GET', '/api/audit?limit=100', { token: team.token });
+      const rows = audit.body.items.filter((a: any) => a.targetId === id);
+      expect(rows.map((a: any) => [a.action, a.details.url])).toEqual([
+        ['webhook.update', `${r.url}?token=***`],
+        ['webhook.create', redacted],
+      ]);
+      await t.request('DELETE', `/api/webhooks/${id}`, { token: team.token });
+      const after = await t.request('GET', '/api/audit?limit=100', { token: team.token });
+      expect(after.body.items.find((a: any) => a.action === 'webhook.delete' && a.targetId === id).details).toEqual({
+        url: `${r.url}?token=***`,
+      });
+      expect(JSON.stringify(after.body)).not.toMatch(/s3cr3t/);
+      const events = await t.request('GET', '/api/events?limit=100', { token: team.token });
+      expect(JSON.stringify(events.body)).not.toMatch(/s3cr3t/);
+    });
+
     it('creates an endpoint with a secret shown once, sealed at rest; reads, lists, changes and removes it', async () => {
       const team = await newTeam();
       const created = await createWebhook(team, {

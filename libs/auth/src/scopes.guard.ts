@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Authenticator } from 'passport';
 import { AuthContext, ForbiddenScopeError, IS_PUBLIC, REQUIRED_SCOPES, Scope, UnauthorizedError } from '@heddle/common';
+import { RequestLimiter } from '@heddle/limits';
 import { BearerStrategy } from './bearer.strategy';
 
 /**
@@ -13,6 +14,11 @@ import { BearerStrategy } from './bearer.strategy';
  * app to start in a process registers "bearer" for all of them, so a second app in the same
  * process (the e2e tests run two replicas side by side) would answer every app's requests with its
  * own token cache and clock.
+ *
+ * It also applies the request rate limits (`RequestLimiter`, libs/limits) where each belongs: a
+ * route without a token by client address, a failed authentication by client address (so a flood
+ * of bad tokens turns into 429s), and an authenticated request by its token id, after
+ * authentication and before the scope check.
  */
 @Injectable()
 export class ScopesGuard implements CanActivate {
@@ -21,13 +27,17 @@ export class ScopesGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     strategy: BearerStrategy,
+    private readonly limiter: RequestLimiter,
   ) {
     this.passport.use('bearer', strategy);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) {
+      await this.limiter.limitAnonymous(context);
+      return true;
+    }
     const required = this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, targets);
     if (required === undefined) {
       throw new Error(
@@ -36,8 +46,15 @@ export class ScopesGuard implements CanActivate {
     }
     const http = context.switchToHttp();
     const request = http.getRequest<{ user?: AuthContext }>();
-    const auth = await this.authenticate(request, http.getResponse());
+    let auth: AuthContext;
+    try {
+      auth = await this.authenticate(request, http.getResponse());
+    } catch (err) {
+      if (err instanceof UnauthorizedError) await this.limiter.limitFailedAuthentication(context);
+      throw err;
+    }
     request.user = auth;
+    await this.limiter.limitToken(context);
     const missing = required.filter((s) => !auth.scopes.includes(s));
     if (missing.length > 0) throw new ForbiddenScopeError(missing);
     return true;

@@ -64,3 +64,18 @@ export class BadRequestError extends DomainError {
 export class ServiceUnavailableError extends DomainError {
   readonly statusCode = 503;
 }
+
+/**
+ * Too many requests from one token or address (429 `request/rate_limited`). Whoever throws it also
+ * sets `Retry-After` on the answer; `details` say which limit and when to come back.
+ */
+export class RateLimitedError extends DomainError {
+  readonly statusCode = 429;
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    details: Record<string, unknown> = {},
+  ) {
+    super('request/rate_limited', message, { ...details, retryAfterSeconds });
+  }
+}

@@ -8,3 +8,5 @@ export * from './auth-context';
 export * from './id-param';
 export * from './secret-box';
 export * from './validators';
+export * from './workspace-roots';
+export * from './credential-check';

@@ -7,3 +7,5 @@ export { readableLine, eventLink, slackBody, discordBody } from './sink-message'
 export { fileSinkName, confinedPath, writeConfinedFile, FileSinkRefusedError } from './file-sink';
 export { redactUrl, toSinkResponse } from './sink-view';
 export type { SinkResponseDto } from './dto/sink.dto';
+export { SinkSecrets } from './sink-secrets';
+export { SinkUrlSealer } from './sink-url-sealer';

@@ -8,6 +8,7 @@ import { OutboundPolicy, createOutboundFetch } from '@heddle/outbound';
 import { FileSinkRefusedError, fileSinkName, writeConfinedFile } from './file-sink';
 import { discordBody, readableLine, slackBody } from './sink-message';
 import { SinkKind } from './sink-kinds';
+import { SinkSecrets } from './sink-secrets';
 import { SinksRepository } from './sinks.repository';
 
 /**
@@ -26,6 +27,7 @@ export class SinkPort implements DeliveryTargetPort<Sink> {
     private readonly events: EventsWriter,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly secrets: SinkSecrets,
     policy: OutboundPolicy,
   ) {
     this.fetch = createOutboundFetch(policy, { connectTimeoutMs: Math.min(5_000, config.webhookTimeoutMs) });
@@ -65,9 +67,18 @@ export class SinkPort implements DeliveryTargetPort<Sink> {
   }
 
   private post(sink: Sink, body: unknown, event: Event): Promise<AttemptOutcome> {
-    if (!sink.url) return Promise.resolve({ latencyMs: 0, refused: true, error: 'the sink has no URL' });
+    // A URL written before URLs were sealed, not sealed yet by this start: retried, by then it is.
+    if (!sink.urlEnc && sink.url)
+      return Promise.resolve({ latencyMs: 0, error: 'the sink URL is being sealed; retried shortly' });
+    let url: string | null;
+    try {
+      url = this.secrets.urlOf(sink);
+    } catch {
+      return Promise.resolve({ latencyMs: 0, refused: true, error: 'the sink URL does not decrypt with this key' });
+    }
+    if (!url) return Promise.resolve({ latencyMs: 0, refused: true, error: 'the sink has no URL' });
     return postOnce(this.fetch, {
-      url: sink.url,
+      url,
       headers: { 'user-agent': 'Heddle-Notify/1', 'heddle-event-id': event.id, 'heddle-event-type': event.type },
       body: JSON.stringify(body),
       timeoutMs: this.config.webhookTimeoutMs,

@@ -19,13 +19,13 @@ export function redactUrl(raw: string): string {
   }
 }
 
-/** The wire shape of a sink: its URL redacted. */
-export function toSinkResponse(sink: Sink): SinkResponseDto {
+/** The wire shape of a sink: its URL (opened from `urlEnc` by the caller) redacted. */
+export function toSinkResponse(sink: Sink, url: string | null): SinkResponseDto {
   return {
     id: sink.id,
     name: sink.name,
     kind: sink.kind as SinkKind,
-    url: sink.url === null ? null : redactUrl(sink.url),
+    url: url === null ? null : redactUrl(url),
     filePrefix: sink.filePrefix,
     events: sink.events,
     enabled: sink.enabled,
@@ -37,11 +37,11 @@ export function toSinkResponse(sink: Sink): SinkResponseDto {
 }
 
 /** A sink's description for audit rows and events: never the URL itself. */
-export function sinkSummary(sink: Sink) {
+export function sinkSummary(sink: Sink, url: string | null) {
   return {
     name: sink.name,
     kind: sink.kind,
-    ...(sink.url !== null ? { url: redactUrl(sink.url) } : {}),
+    ...(url !== null ? { url: redactUrl(url) } : {}),
     ...(sink.filePrefix !== null ? { filePrefix: sink.filePrefix } : {}),
     events: sink.events,
     enabled: sink.enabled,

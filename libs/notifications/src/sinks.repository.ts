@@ -6,7 +6,8 @@ import type { DeliveryStatus, SinkKind } from './sink-kinds';
 export interface NewSink {
   name: string;
   kind: SinkKind;
-  url: string | null;
+  /** The URL sealed by SinkSecrets; the plain `url` column is never written any more. */
+  urlEnc: string | null;
   filePrefix: string | null;
   events: string[];
   enabled: boolean;
@@ -73,6 +74,29 @@ export class SinksRepository {
 
   async delete(teamId: string, id: string): Promise<boolean> {
     const { count } = await this.txHost.tx.sink.deleteMany({ where: { teamId, id } });
+    return count === 1;
+  }
+
+  /**
+   * Locks up to `limit` sinks that still hold a plain URL (written before URLs were sealed), skipping
+   * rows another process has locked: several replicas starting at once share the work. Across teams
+   * (`teamIds` null) or the given ones: a start-up chore, not a request.
+   */
+  lockPlainUrls(
+    teamIds: readonly string[] | null,
+    limit: number,
+  ): Promise<{ id: string; teamId: string; url: string }[]> {
+    const inTeams = teamIds === null ? Prisma.empty : Prisma.sql`AND "teamId" = ANY(${[...teamIds]}::uuid[])`;
+    return this.txHost.tx.$queryRaw<{ id: string; teamId: string; url: string }[]>`
+      SELECT "id", "teamId", "url" FROM "sinks" WHERE "url" IS NOT NULL ${inTeams}
+      ORDER BY "id" LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+  }
+
+  /** Moves one plain URL into `urlEnc` (idempotent; `updatedAt` stays: nobody changed the sink). */
+  async sealPlainUrl(teamId: string, id: string, urlEnc: string): Promise<boolean> {
+    const count = await this.txHost.tx.$executeRaw`
+      UPDATE "sinks" SET "urlEnc" = ${urlEnc}, "url" = NULL
+      WHERE "id" = ${id}::uuid AND "teamId" = ${teamId}::uuid AND "url" IS NOT NULL`;
     return count === 1;
   }
 

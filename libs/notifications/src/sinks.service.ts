@@ -13,6 +13,7 @@ import type {
   UpdateSinkDto,
 } from './dto/sink.dto';
 import { SinkKind, URL_SINK_KINDS } from './sink-kinds';
+import { SinkSecrets } from './sink-secrets';
 import { redactUrl, sinkSummary, toSinkDelivery, toSinkResponse } from './sink-view';
 import { SinksRepository } from './sinks.repository';
 
@@ -49,6 +50,7 @@ export class SinksService {
     private readonly outbound: OutboundPolicy,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly secrets: SinkSecrets,
   ) {}
 
   async create(auth: AuthContext, dto: CreateSinkDto): Promise<SinkResponseDto> {
@@ -59,24 +61,24 @@ export class SinksService {
       throw new BadRequestError('sink/file_sinks_off', message, [{ field: 'kind', errors: [message] }]);
     }
     if (dto.url !== undefined) await this.outbound.checkUrl(dto.url, 'url');
-    return toSinkResponse(await this.insert(auth, dto));
+    return this.toResponse(await this.insert(auth, dto));
   }
 
   async list(teamId: string, query: ListSinksQueryDto): Promise<Page<SinkResponseDto>> {
     const limit = query.limit!;
     const rows = await this.repository.list(teamId, query, limit, decodeCursor(query.cursor)?.id);
-    return toPage(rows, limit, toSinkResponse);
+    return toPage(rows, limit, (sink) => this.toResponse(sink));
   }
 
   async get(teamId: string, id: string): Promise<SinkResponseDto> {
-    return toSinkResponse(await this.mustFind(teamId, id));
+    return this.toResponse(await this.mustFind(teamId, id));
   }
 
   async update(auth: AuthContext, id: string, dto: UpdateSinkDto): Promise<SinkResponseDto> {
     const sink = await this.mustFind(auth.teamId, id);
     refuse(kindFieldErrors(sink.kind as SinkKind, dto, false));
     if (dto.url !== undefined) await this.outbound.checkUrl(dto.url, 'url');
-    return toSinkResponse(await this.applyUpdate(auth, id, dto));
+    return this.toResponse(await this.applyUpdate(auth, id, dto));
   }
 
   @Transactional()
@@ -107,7 +109,7 @@ export class SinksService {
     const sink = await this.repository.create(teamId, {
       name: dto.name,
       kind: dto.kind,
-      url: dto.url ?? null,
+      urlEnc: dto.url === undefined ? null : this.secrets.seal(teamId, dto.url),
       filePrefix: dto.filePrefix ?? null,
       events: [...new Set(dto.events ?? [])],
       enabled: dto.enabled ?? true,
@@ -118,7 +120,7 @@ export class SinksService {
       action: 'sink.create',
       targetType: 'sink',
       targetId: sink.id,
-      details: sinkSummary(sink),
+      details: sinkSummary(sink, dto.url ?? null),
     });
     return sink;
   }
@@ -132,7 +134,7 @@ export class SinksService {
     const reEnable = dto.enabled === true && current.disabledAt !== null;
     const data: Prisma.SinkUpdateManyMutationInput = {
       ...(dto.name !== undefined ? { name: dto.name } : {}),
-      ...(dto.url !== undefined ? { url: dto.url } : {}),
+      ...(dto.url !== undefined ? { urlEnc: this.secrets.seal(teamId, dto.url), url: null } : {}),
       ...(dto.filePrefix !== undefined ? { filePrefix: dto.filePrefix } : {}),
       ...(dto.events !== undefined ? { events: [...new Set(dto.events)] } : {}),
       ...(dto.enabled !== undefined ? { enabled: dto.enabled } : {}),
@@ -155,6 +157,17 @@ export class SinksService {
       details: changes,
     });
     return sink;
+  }
+
+  /** The answer for a sink: its URL opened only to be redacted (one that does not open shows as `***`). */
+  private toResponse(sink: Sink): SinkResponseDto {
+    let url: string | null;
+    try {
+      url = this.secrets.urlOf(sink);
+    } catch {
+      url = '***';
+    }
+    return toSinkResponse(sink, url);
   }
 
   private async prefixFree(teamId: string, filePrefix: string, exceptId?: string): Promise<void> {

@@ -9,7 +9,7 @@ import {
   TerminusModule,
 } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
-import { Public, ServiceUnavailableError } from '@heddle/common';
+import { Public, ServiceUnavailableError, SkipRateLimit } from '@heddle/common';
 import { AppConfig } from '@heddle/config';
 import { PrismaService } from '@heddle/db';
 
@@ -81,6 +81,7 @@ export class HealthController {
 
   /** Liveness: the process answers. Never touches a dependency, so a slow database cannot get us killed. */
   @Public()
+  @SkipRateLimit()
   @Get('healthz')
   liveness() {
     return { status: 'ok' };
@@ -88,6 +89,7 @@ export class HealthController {
 
   /** Readiness: Postgres and Redis answer; 503 names the one that does not. */
   @Public()
+  @SkipRateLimit()
   @Get('readyz')
   @HealthCheck()
   async readiness() {

@@ -9,10 +9,18 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
   '404': "No such object in the caller's team (another team's objects are not found either).",
   '409': 'Conflicts with existing state (a taken name, an invalid transition).',
   '413': 'Request body larger than the configured limit.',
+  '429':
+    'Over a rate limit of the token (reads or writes per window), of the client address (failed authentications), ' +
+    'or of open event streams per token; `Retry-After` says when to try again.',
   '500': 'Unexpected server error; quote `requestId` when reporting it.',
 };
 
 const BEARER = 'bearer';
+
+const RETRY_AFTER = {
+  description: 'Seconds to wait before trying again.',
+  schema: { type: 'integer' as const, minimum: 1 },
+};
 
 /**
  * Builds the OpenAPI document of whatever controllers the app has, and gives every operation the
@@ -48,12 +56,13 @@ function addStandardErrors(document: OpenAPIObject): void {
       if (!op) continue;
       const secured = (op.security ?? document.security ?? []).some((s) => BEARER in s);
       const codes = ['400', '500'];
-      if (secured) codes.push('401', '403');
+      if (secured) codes.push('401', '403', '429');
       if (path.includes('{')) codes.push('404');
       if (method === 'post' || method === 'patch' || method === 'put') codes.push('409', '413');
       for (const code of codes) {
         op.responses[code] ??= {
           description: ERROR_DESCRIPTIONS[code]!,
+          ...(code === '429' ? { headers: { 'Retry-After': RETRY_AFTER } } : {}),
           content: { 'application/json': { schema: errorRef } },
         };
       }

@@ -97,19 +97,24 @@ export class SseStream extends Readable {
     callback(err);
   }
 
-  /** Ends the response after what is buffered: the source stops, the client sees a clean end. */
-  finish(): void {
+  /**
+   * Ends the response after what is buffered: the source stops, the client sees a clean end —
+   * after a last comment frame saying why, when given.
+   */
+  finish(comment?: string): void {
     if (this.finished) return;
     this.stop();
-    if (!this.destroyed) this.push(null);
+    if (this.destroyed) return;
+    if (comment !== undefined) this.push(formatSseComment(comment));
+    this.push(null);
   }
 
   /**
    * For shutdown: finishes, waits until the source stopped and the client took the rest (or
    * `graceMs` passed, then cuts the connection), so no request outlives the server.
    */
-  async shutdown(graceMs: number): Promise<void> {
-    this.finish();
+  async shutdown(graceMs: number, comment?: string): Promise<void> {
+    this.finish(comment);
     const closed = this.closed ? Promise.resolve() : new Promise<void>((resolve) => this.once('close', resolve));
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs)));

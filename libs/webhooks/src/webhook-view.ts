@@ -7,11 +7,30 @@ import type { DeliveryWithAttempts } from './webhooks.repository';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-/** The wire shape of an endpoint: never a secret, sealed or not. */
+/**
+ * An endpoint URL as anyone but the receiver may see it (answers, audit rows): receivers that
+ * authenticate Heddle by a token in the query (`https://ci.example.com/hook?token=abc`) or, for
+ * other URLs, by user info keep it to themselves — every query value and any user info become
+ * `***` (`?token=***`), the fragment goes; scheme, host, path and query names stay, so the endpoint
+ * is still recognisable. Deliveries use the full URL.
+ */
+export function redactWebhookUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return '***';
+  }
+  const userinfo = url.username || url.password ? '***@' : '';
+  const query = [...url.searchParams.keys()].map((name) => `${encodeURIComponent(name)}=***`).join('&');
+  return `${url.protocol}//${userinfo}${url.host}${url.pathname}${url.search ? `?${query}` : ''}`;
+}
+
+/** The wire shape of an endpoint: never a secret, sealed or not, nor a token in its URL. */
 export function toWebhookResponse(webhook: WebhookEndpoint): WebhookResponseDto {
   return {
     id: webhook.id,
-    url: webhook.url,
+    url: redactWebhookUrl(webhook.url),
     events: webhook.events as EventType[],
     description: webhook.description,
     enabled: webhook.enabled,

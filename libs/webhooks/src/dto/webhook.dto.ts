@@ -1,6 +1,16 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsOptional,
+  IsString,
+  Length,
+  MaxLength,
+  NotContains,
+} from 'class-validator';
 import { EVENT_TYPES, EventType, IsOptionalNotNull } from '@heddle/common';
 
 const URL_EXAMPLE = 'https://hooks.example.com/heddle';
@@ -13,6 +23,12 @@ const EventFilter = () =>
     IsIn(EVENT_TYPES, { each: true, message: `each event must be one of ${EVENT_TYPES.join(', ')}` }),
   );
 
+/** Answers hide query values as `***`: a URL copied back from one would send deliveries nowhere. */
+const NotRedacted = () =>
+  NotContains('***', {
+    message: 'url holds "***", as answers show it redacted: send the full URL (with its token) instead',
+  });
+
 export class CreateWebhookDto {
   @ApiProperty({
     example: URL_EXAMPLE,
@@ -22,6 +38,7 @@ export class CreateWebhookDto {
   })
   @IsString()
   @MaxLength(2048)
+  @NotRedacted()
   url!: string;
 
   @ApiPropertyOptional({
@@ -51,6 +68,7 @@ export class UpdateWebhookDto {
   @IsOptionalNotNull()
   @IsString()
   @MaxLength(2048)
+  @NotRedacted()
   url?: string;
 
   @ApiPropertyOptional({ type: [String], enum: EVENT_TYPES, example: ['TASK_COMPLETED'] })

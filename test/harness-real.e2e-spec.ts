@@ -24,15 +24,13 @@ import {
   RunningProcess,
   TestApp,
   TestTeam,
-  freePort,
   opencodeBinaryAvailable,
   opencodeBinaryRequired,
   setCommandChecks,
-  startProcess,
+  startWorkerProcess,
   startRealOpencode,
   waitFor,
 } from '@heddle/testing';
-import { TEST_DATABASE_URL } from './env';
 
 jest.setTimeout(60_000);
 
@@ -417,25 +415,18 @@ describeReal('harness (e2e, real opencode serve)', () => {
     const workers: RunningProcess[] = [];
 
     async function startWorker(): Promise<RunningProcess> {
-      const worker = startProcess(
-        'node',
-        ['--enable-source-maps', '-r', '@swc-node/register', 'apps/worker/src/main.ts'],
+      const worker = await startWorkerProcess(
         {
-          DATABASE_URL: TEST_DATABASE_URL,
-          REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
           HEDDLE_ENCRYPTION_KEY: encryptionKey,
-          HEDDLE_BOOTSTRAP_TOKEN: '',
           QUEUE_PREFIX: prefix,
           WORKER_CONSUMERS: 'harness',
-          WORKER_HEALTH_PORT: String(await freePort()),
-          LOG_LEVEL: 'info',
           HARNESS_LEASE_SECONDS: '5',
           HARNESS_SWEEP_MS: '1000',
           ...HARNESS_ENV,
         },
+        30_000,
       );
       workers.push(worker);
-      await worker.waitFor(/Nest application successfully started/, 30_000);
       return worker;
     }
 

@@ -639,17 +639,14 @@ function describeMainServer(factory: ContractTargetFactory): void {
 
       it('after the agent writes a file: VCS status and diff show it, and so does the diff of the user message', async () => {
         const s = await ctx.client.createSession({ title: 'vcs' });
-        const since = ctx.events.mark();
         const messages = await runTurn(ctx, s.id, ctx.target.scenario.writeFile('vcs-new.md'));
         const user = messages.find((m): m is MessageWithParts<UserMessage> => m.info.role === 'user')!;
-        // The turn's summary (what the message diff reads) is written AFTER the idle.
-        await ctx.events.waitFor(
-          (e) =>
-            e.type === 'message.updated' &&
-            e.properties.info.id === user.info.id &&
-            e.properties.info.role === 'user' &&
-            (e.properties.info.summary?.diffs.length ?? 0) > 0,
-          { since, what: 'the user message summary' },
+        // The turn's summary (what the message diff reads) is written AFTER the idle, and on a loaded
+        // machine well after it: ask for it until it is there rather than wait for its event.
+        await waitFor(
+          () => ctx.client.sessionDiff(s.id, user.info.id),
+          (diffs) => diffs.length > 0,
+          { timeoutMs: 60_000, intervalMs: 250, what: 'the user message summary (its diff)' },
         );
 
         expect(await ctx.client.vcsInfo()).toMatchObject({ branch: 'main' });
@@ -663,7 +660,7 @@ function describeMainServer(factory: ContractTargetFactory): void {
           expect.objectContaining({ file: 'vcs-new.md', status: 'added', additions: 3 }),
         ]);
         expect(await ctx.client.withDirectory(ws2()).vcsStatus()).toEqual([]);
-      });
+      }, 120_000);
     });
 
     describeShellCases(ctx, '/bin/bash');

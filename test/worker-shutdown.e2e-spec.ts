@@ -5,13 +5,11 @@ import {
   RunningProcess,
   TestApp,
   TestTeam,
-  freePort,
   registerHost,
   startFakeOpencode,
-  startProcess,
+  startWorkerProcess,
   waitFor,
 } from '@heddle/testing';
-import { TEST_DATABASE_URL } from './env';
 
 /**
  * SIGTERM to a worker whose harness step waits on a slow host: the worker says what it drains, waits
@@ -33,26 +31,16 @@ describe('worker shutdown (e2e)', () => {
   const workers: RunningProcess[] = [];
 
   async function startWorker(): Promise<RunningProcess> {
-    const worker = startProcess(
-      'node',
-      ['--enable-source-maps', '-r', '@swc-node/register', 'apps/worker/src/main.ts'],
-      {
-        DATABASE_URL: TEST_DATABASE_URL,
-        REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-        HEDDLE_ENCRYPTION_KEY: encryptionKey,
-        HEDDLE_BOOTSTRAP_TOKEN: '',
-        QUEUE_PREFIX: prefix,
-        WORKER_CONSUMERS: 'harness',
-        WORKER_HEALTH_PORT: String(await freePort()),
-        LOG_LEVEL: 'info',
-        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-        HARNESS_CALL_TIMEOUT_MS: '30000',
-        HARNESS_SWEEP_MS: '1000',
-        ...HARNESS_ENV,
-      },
-    );
+    const worker = await startWorkerProcess({
+      HEDDLE_ENCRYPTION_KEY: encryptionKey,
+      QUEUE_PREFIX: prefix,
+      WORKER_CONSUMERS: 'harness',
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      HARNESS_CALL_TIMEOUT_MS: '30000',
+      HARNESS_SWEEP_MS: '1000',
+      ...HARNESS_ENV,
+    });
     workers.push(worker);
-    await worker.waitFor(/Nest application successfully started/, 60_000);
     return worker;
   }
 

@@ -1,7 +1,7 @@
 export { TestApp } from './test-app';
 export type { TestAppOptions, TestResponse, TestTeam } from './test-app';
 export { MutableClock } from './mutable-clock';
-export { freePort, startProcess, REPO_ROOT } from './processes';
+export { freePort, startProcess, startWorkerProcess, REPO_ROOT } from './processes';
 export type { RunningProcess } from './processes';
 export { waitFor } from './wait-for';
 export type { WaitForOptions, WaitForResult } from './wait-for';

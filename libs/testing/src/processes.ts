@@ -90,3 +90,27 @@ export function startProcess(
     },
   };
 }
+
+/**
+ * A worker process (`apps/worker/src/main.ts`, as `npm run start:worker` runs it) on the test's
+ * database and Redis, with `env` over them (its queue prefix, encryption key, consumers…), resolved
+ * once it has started. Stop it with `signal()`.
+ */
+export async function startWorkerProcess(
+  env: Record<string, string>,
+  startTimeoutMs = 60_000,
+): Promise<RunningProcess> {
+  const worker = startProcess('node', ['--enable-source-maps', '-r', '@swc-node/register', 'apps/worker/src/main.ts'], {
+    HEDDLE_BOOTSTRAP_TOKEN: '',
+    WORKER_HEALTH_PORT: String(await freePort()),
+    LOG_LEVEL: 'info',
+    ...env,
+  });
+  try {
+    await worker.waitFor(/Nest application successfully started/, startTimeoutMs);
+  } catch (err) {
+    worker.signal('SIGKILL');
+    throw err;
+  }
+  return worker;
+}

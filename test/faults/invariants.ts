@@ -208,3 +208,25 @@ export async function auditPrompts(
   f.problemList('turns whose prompt the host does not have', missing);
   return audit;
 }
+
+/**
+ * How a run of one team's tasks on the fake host ends, whatever the fault: every task completed with
+ * its events, one user message per recorded turn in `workspace`, the team's seqs without a gap.
+ * Counts `completed`, `turns` and `userMsgs` through `count` (the finding's own by default).
+ */
+export async function auditFakeHostRun(
+  cluster: Cluster,
+  teamId: string,
+  workspace: string,
+  f: Findings,
+  count: (name: string, value: number | string) => void = (name, value) => f.count(name, value),
+): Promise<void> {
+  const tasks = await tasksOf(cluster, [teamId]);
+  count('completed', tasks.filter((t) => t.status === 'completed').length);
+  checkCompleted(tasks, f);
+  await checkTaskEvents(cluster, [teamId], f);
+  const prompts = await auditPrompts(cluster, { baseUrl: cluster.fake.baseUrl, directories: [workspace] }, [teamId], f);
+  count('turns', prompts.turns);
+  count('userMsgs', prompts.userMessages);
+  await checkEventSeqs(cluster, [teamId], f);
+}

@@ -5,7 +5,7 @@
 // (a host answering after the shutdown deadline: the worker must give their leases back and go).
 import type { Cluster } from './cluster';
 import { FAKE_WORKSPACES } from './cluster';
-import { auditPrompts, checkCompleted, checkEventSeqs, checkTaskEvents, tasksOf, waitTerminal } from './invariants';
+import { auditFakeHostRun, waitTerminal } from './invariants';
 import { Findings, Scenario } from './scenario';
 import { createTasks, statusLine, turnsRecorded, waitUntil } from './tasks';
 
@@ -126,19 +126,7 @@ async function runPhase(
     count('lateS', `${phase.label}:${((Date.now() - restarted) / 1000).toFixed(1)}`);
     log(`${phase.label}: the late tasks took ${late.ms} ms more`);
   }
-  const tasks = await tasksOf(cluster, [team.id]);
-  count('completed', tasks.filter((t) => t.status === 'completed').length);
-  checkCompleted(tasks, f);
-  await checkTaskEvents(cluster, [team.id], f);
-  const prompts = await auditPrompts(
-    cluster,
-    { baseUrl: cluster.fake.baseUrl, directories: [workspace] },
-    [team.id],
-    f,
-  );
-  count('turns', prompts.turns);
-  count('userMsgs', prompts.userMessages);
-  await checkEventSeqs(cluster, [team.id], f);
+  await auditFakeHostRun(cluster, team.id, workspace, f, count);
 }
 
 /** Tasks of the team whose lease a worker holds right now (a step is running, or was cut off). */

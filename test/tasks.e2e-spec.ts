@@ -113,7 +113,7 @@ describe('tasks API', () => {
     const team = await t.createTeam();
     const good = valid.checks[0];
     for (const [check, message] of [
-      [{ kind: 'trust_me', path: 'a' }, /^checks\[1\]\.kind must be one of file_exists, .*, json_schema$/],
+      [{ kind: 'trust_me', path: 'a' }, /^checks\[1\]\.kind must be one of file_exists, .*, json_schema, reply_json$/],
       [{ kind: 'file_exists', path: '../../etc/passwd' }, 'checks[1].path must not escape the workspace (..)'],
       [
         { kind: 'file_contains', path: 'src/../../x', pattern: 'x' },

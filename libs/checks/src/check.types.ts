@@ -14,6 +14,7 @@ export const CHECK_KINDS = [
   'git_changed',
   'command',
   'json_schema',
+  'reply_json',
 ] as const;
 
 export type CheckKind = (typeof CHECK_KINDS)[number];
@@ -35,6 +36,8 @@ export const CHECK_LIMITS = {
   maxSchemaBytes: 65_536,
   /** `git_changed.paths` entries. */
   maxGitPaths: 100,
+  /** `reply_json`: the JSON block (UTF-8 bytes) that may become the task's `result`. */
+  maxResultBytes: 262_144,
 } as const;
 
 interface CheckBase {
@@ -107,6 +110,16 @@ export interface JsonSchemaCheck extends CheckBase {
   schema: Record<string, unknown>;
 }
 
+/**
+ * Structured output: the agent's final reply holds a fenced JSON block (the last ```json block, or
+ * else the last unlabelled fenced block whose content parses) that validates against `schema`; its
+ * value becomes the result's (and the evaluation's) `result`.
+ */
+export interface ReplyJsonCheck extends CheckBase {
+  kind: 'reply_json';
+  schema: Record<string, unknown>;
+}
+
 export type Check =
   | FileExistsCheck
   | FileAbsentCheck
@@ -116,7 +129,8 @@ export type Check =
   | PlanCompleteTagCheck
   | GitChangedCheck
   | CommandCheck
-  | JsonSchemaCheck;
+  | JsonSchemaCheck
+  | ReplyJsonCheck;
 
 export type CheckOfKind<K extends CheckKind> = Extract<Check, { kind: K }>;
 
@@ -196,6 +210,57 @@ export interface CheckEvidence {
   schemaErrors?: SchemaErrorExcerpt[];
   /** Ajv's one-line summary of `schemaErrors`. */
   schemaErrorsText?: string;
+  /** reply_json: the final reply's length in characters and the sha256 (hex) of its UTF-8. */
+  replyChars?: number;
+  replySha256?: string;
+  /** reply_json: fenced code blocks found in the reply. */
+  blocks?: number;
+  /** reply_json: the block that was read (`lang` '' for an unlabelled fence; `line` of its opening fence, 1-based). */
+  block?: { line: number; lang: string; bytes: number };
+}
+
+/**
+ * What a check learned about one workspace path, keyed by the workspace-relative path in
+ * {@link CheckResult.files}. `sha256` is there when the content was read: the hex digest of exactly
+ * what the host returned — the UTF-8 of the text (which OpenCode trims), or the decoded bytes of a
+ * binary file. `file_exists` / `file_absent` only look, so they record existence and type.
+ */
+export interface FileEvidence {
+  exists: boolean;
+  type?: 'file' | 'directory';
+  sha256?: string;
+  /** Bytes hashed. */
+  bytes?: number;
+}
+
+/** The commit the workspace's HEAD points at, read from `.git/HEAD` (and the ref or `packed-refs`). */
+export interface GitHead {
+  /** 40 (SHA-1) or 64 (SHA-256) lowercase hex digits. */
+  commit: string;
+  /** The checked-out branch (`main`, `feature/x`; a ref outside `refs/heads/` in full); null when detached. */
+  branch: string | null;
+}
+
+/**
+ * The workspace's git state when the checks ran (read once per {@link ChecksEvaluation}, never per
+ * check). Never an error of the evaluation: what could not be learned is null, with `reason`.
+ */
+export interface WorkspaceGitEvidence {
+  /** null when HEAD could not be learned: not a git repository, no commit yet, `.git` out of reach … (see `reason`). */
+  head: GitHead | null;
+  /**
+   * `/vcs/status` lists a change: modified, staged, deleted or untracked files (ignored ones never
+   * count), under the workspace directory. null when unknown (not a git repository, host error).
+   */
+  dirty: boolean | null;
+  /** Files `/vcs/status` listed (when `dirty` is known). */
+  changedCount?: number;
+  /** Their paths as the host gives them (relative to the git worktree), sorted, at most 50. */
+  changedFiles?: string[];
+  /** Why `head` (or `dirty`) is null. */
+  reason?: string;
+  /** ISO time the state was read (the start of the evaluation). */
+  readAt: string;
 }
 
 export interface CheckResult {
@@ -212,6 +277,13 @@ export interface CheckResult {
   /** Why the check could not be evaluated (status `error` only). */
   error?: string;
   durationMs: number;
+  /**
+   * Every workspace path the check looked at or read, with the sha256 of the content it judged (see
+   * {@link FileEvidence}); absent for kinds that read no file (`git_changed`, `command`, `reply_json`).
+   */
+  files?: Record<string, FileEvidence>;
+  /** reply_json, when it passed: the validated JSON value (the task's structured `result`). */
+  result?: unknown;
 }
 
 export interface ChecksEvaluation {
@@ -223,6 +295,16 @@ export interface ChecksEvaluation {
   counts: { total: number; passed: number; failed: number; errored: number };
   startedAt: string;
   durationMs: number;
+  /**
+   * HEAD and dirty state of the workspace at the start of the evaluation. Always set by
+   * `evaluateChecks` (optional only for verdicts the harness builds itself).
+   */
+  git?: WorkspaceGitEvidence;
+  /**
+   * The value of the first `reply_json` check that passed (each reads the same block of the same
+   * reply), for the harness to store as the task's `result`; absent when none passed.
+   */
+  result?: unknown;
 }
 
 // ---- the port --------------------------------------------------------------------------------
@@ -237,8 +319,16 @@ export interface ChecksHost {
   stat(path: string): Promise<{ type: 'file' | 'directory' } | undefined>;
   /** Trimmed text (or base64 for binary); a missing file reads as `""`, so stat first. */
   readFile(path: string): Promise<{ type: 'text' | 'binary'; content: string; encoding?: string }>;
-  /** Changed files relative to the workspace, untracked included. */
+  /**
+   * Changed files (untracked included, ignored excluded) under the workspace; OpenCode gives the paths
+   * relative to the git worktree, which is the workspace unless the workspace is a subdirectory of it.
+   */
   vcsStatus(): Promise<{ file: string; status: string }[]>;
+  /**
+   * `GET /path`: the git worktree OpenCode found for the directory (`/` when there is none) and the
+   * directory itself (symlinks resolved). Optional: used only to explain why HEAD could not be read.
+   */
+  paths?(): Promise<{ worktree: string; directory: string }>;
   runCommand(
     sessionId: string,
     command: string,
@@ -268,4 +358,10 @@ export interface CheckContext {
    * {@link EVIDENCE_MAX_BYTES} (1024). The check's own pattern and command are not excerpts.
    */
   evidenceMaxBytes?: number;
+  /**
+   * The agent's final reply (the text of the last assistant message of the turn), for `reply_json`.
+   * Called lazily, at most once per evaluation; `undefined` means the agent gave no text reply.
+   * Without it, `reply_json` checks are `error` ("no reply to read").
+   */
+  finalReply?: () => Promise<string | undefined>;
 }

@@ -29,8 +29,13 @@ export function describeCheck(check: Check): string {
       return `${label}${code(excerpt(check.command, 300))} exits 0 within ${check.timeoutSeconds ?? CHECK_LIMITS.defaultTimeoutSeconds} s`;
     case 'json_schema':
       return `${label}${code(check.path)} is JSON that validates against the given JSON Schema`;
+    case 'reply_json':
+      // The agent cannot guess the schema: it is part of the requirement (one line: JSON.stringify escapes newlines).
+      return `${label}your final reply ends with a fenced block ${REPLY_FENCE} whose JSON validates against this JSON Schema: ${JSON.stringify(check.schema)}`;
   }
 }
+
+const REPLY_FENCE = '```json … ```';
 
 /** A numbered list of {@link describeCheck} lines. */
 export function describeChecks(checks: readonly Check[]): string {
@@ -87,15 +92,60 @@ function evidenceLines(r: CheckResult, max: number): string[] {
 }
 
 /**
+ * A failing `reply_json` result as an instruction to the agent (the harness's repair turn): what is
+ * wrong with the reply's JSON — no block, a parse error, or the schema errors by instance path — and
+ * the fence expected, with the schema when `check` is given.
+ */
+function replyJsonFailure(r: CheckResult, max: number, check: Check | undefined): string[] {
+  const e = r.evidence;
+  const q = (text: string) => headBytes(text, max);
+  const at = e.block ? ` (line ${e.block.line} of your reply)` : '';
+  const out: string[] = [];
+  if (e.schemaErrors?.length) {
+    out.push(`Your reply's JSON${at} does not validate against the schema:`);
+    if (max > 0) {
+      for (const s of e.schemaErrors.slice(0, 20)) {
+        out.push(`- ${q(s.instancePath) || '(root)'}: ${q(s.message)}`);
+      }
+    } else {
+      out.push(`${e.schemaErrors.length} error(s)`);
+    }
+  } else if (e.block && e.block.lang === 'json' && e.parseError !== undefined) {
+    out.push(`The last \`\`\`json block of your reply${at} is not valid JSON${max > 0 ? `: ${q(e.parseError)}` : '.'}`);
+  } else if (e.block && e.block.lang === 'json') {
+    out.push(`The \`\`\`json block of your reply${at} cannot be used: ${r.summary}`);
+  } else if (e.block && e.parseError !== undefined) {
+    out.push(
+      `Your reply has no \`\`\`json block, and its last unlabelled fenced block${at} is not valid JSON${max > 0 ? `: ${q(e.parseError)}` : '.'}`,
+    );
+  } else if (e.block) {
+    out.push(`Your reply's JSON block${at} cannot be used: ${r.summary}`);
+  } else {
+    out.push(`Your reply has no fenced JSON block (${r.summary}).`);
+  }
+  out.push(
+    'Reply again with the complete, corrected JSON value as the last fenced block of your reply, labelled json:',
+    '```json',
+    '{ … }',
+    '```',
+  );
+  if (check?.kind === 'reply_json')
+    out.push(`The JSON Schema it must validate against: ${JSON.stringify(check.schema)}`);
+  return out;
+}
+
+/**
  * Text for the next prompt (`{{FAILING_CHECKS}}`): each failing check by number, kind and name,
  * what was found, and its evidence. Checks that could not be evaluated are listed as such (the agent
  * cannot fix those; pass `includeErrors: false` to leave them out). '' when nothing fails. Every
  * quote of file content or command output is at most `evidenceMaxBytes` UTF-8 bytes (default 1024;
- * 0 quotes none), also for results stored before a smaller bound was configured.
+ * 0 quotes none), also for results stored before a smaller bound was configured. A failing
+ * `reply_json` reads as an instruction (the repair turn): the errors, the fence expected and, when
+ * the task's `checks` are given (indexed like the results), its schema.
  */
 export function describeFailures(
   results: readonly CheckResult[],
-  options: { includeErrors?: boolean; evidenceMaxBytes?: number } = {},
+  options: { includeErrors?: boolean; evidenceMaxBytes?: number; checks?: readonly Check[] } = {},
 ): string {
   const max = Math.max(0, Math.floor(options.evidenceMaxBytes ?? EVIDENCE_MAX_BYTES));
   const failing = results.filter(
@@ -105,12 +155,22 @@ export function describeFailures(
   const blocks = failing.map((r) => {
     const title = `${r.index + 1}. [${r.kind}]${r.name ? ` ${r.name}` : ''}`;
     if (r.status === 'error') return `${title} — could not be evaluated: ${r.error ?? r.summary}`;
+    if (r.kind === 'reply_json') {
+      const lines = replyJsonFailure(r, max, options.checks?.[r.index]);
+      return [`${title} — FAILED: ${lines[0]}`, ...lines.slice(1).map((l) => indent(l))].join('\n');
+    }
     const lines = evidenceLines(r, max);
     return [`${title} — FAILED: ${r.summary}`, ...lines.map((l) => indent(l))].join('\n');
   });
   const n = failing.length;
-  return [
-    `${n} acceptance check${n === 1 ? '' : 's'} still fail${n === 1 ? 's' : ''} (judged from the workspace, not from your reply):`,
-    ...blocks,
-  ].join('\n');
+  const fromReply = failing.filter((r) => r.kind === 'reply_json').length;
+  const judged =
+    fromReply === 0
+      ? 'judged from the workspace, not from your reply'
+      : fromReply === n
+        ? 'judged from the JSON block of your final reply, not from what you say about it'
+        : "judged from the workspace and from your final reply's JSON block, not from what you say";
+  return [`${n} acceptance check${n === 1 ? '' : 's'} still fail${n === 1 ? 's' : ''} (${judged}):`, ...blocks].join(
+    '\n',
+  );
 }

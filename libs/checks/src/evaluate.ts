@@ -10,12 +10,17 @@ import {
   ChecksHost,
   CommandCheck,
   FileContainsCheck,
+  FileEvidence,
   FileNotContainsCheck,
   GitChangedCheck,
   JsonSchemaCheck,
+  ReplyJsonCheck,
 } from './check.types';
-import { JsonSchemaError, validateJsonSchema } from './json-schema';
+import { sha256Hex } from './evidence';
+import { readWorkspaceGit } from './git-state';
+import { JsonSchemaError, compileJsonSchema, validateJsonSchema } from './json-schema';
 import { parsePlan } from './plan';
+import { extractReplyJson } from './reply-json';
 import { EVIDENCE_MAX_BYTES, Pattern, excerpt, firstMatch, headBytes, lineAt, patternRegExp, tailBytes } from './text';
 import { resolveWorkspacePath } from './workspace-path';
 
@@ -29,6 +34,8 @@ interface Verdict {
   summary: string;
   evidence: CheckEvidence;
   error?: string;
+  /** reply_json: the validated value. */
+  result?: unknown;
 }
 
 /** A check that could not be evaluated for a reason found before touching the host. */
@@ -46,6 +53,9 @@ interface Runtime {
   /** Bound of every excerpt of the workspace stored as evidence (UTF-8 bytes; 0: none). */
   maxBytes: number;
   session: () => Promise<string>;
+  finalReply: () => Promise<string | undefined>;
+  /** What the check being evaluated looked at (one map per check). */
+  files: Record<string, FileEvidence>;
 }
 
 /**
@@ -66,15 +76,29 @@ type Read =
   | { exists: true; entryType: 'directory' }
   | { exists: true; entryType: 'file'; text: string; binary: boolean };
 
-/** Reads a workspace file the honest way: `stat` first (a missing file reads as ""), then the content. */
-async function readWorkspaceFile(host: ChecksHost, relative: string): Promise<Read> {
+/**
+ * Reads a workspace file the honest way: `stat` first (a missing file reads as ""), then the content;
+ * records what was found, with the sha256 of exactly what the host returned, in `rt.files`.
+ */
+async function readWorkspaceFile(rt: Runtime, relative: string): Promise<Read> {
+  const host: ChecksHost = rt.ctx.host;
   const entry = await host.stat(relative);
-  if (!entry) return { exists: false };
-  if (entry.type === 'directory') return { exists: true, entryType: 'directory' };
+  if (!entry) {
+    rt.files[relative] = { exists: false };
+    return { exists: false };
+  }
+  if (entry.type === 'directory') {
+    rt.files[relative] = { exists: true, type: 'directory' };
+    return { exists: true, entryType: 'directory' };
+  }
   const content = await host.readFile(relative);
   const binary = content.type === 'binary';
-  const text =
-    binary && content.encoding === 'base64' ? Buffer.from(content.content, 'base64').toString('utf8') : content.content;
+  const bytes =
+    binary && content.encoding === 'base64'
+      ? Buffer.from(content.content, 'base64')
+      : Buffer.from(content.content, 'utf8');
+  rt.files[relative] = { exists: true, type: 'file', sha256: sha256Hex(bytes), bytes: bytes.length };
+  const text = binary ? bytes.toString('utf8') : content.content;
   return { exists: true, entryType: 'file', text, binary };
 }
 
@@ -84,7 +108,7 @@ async function readOrFail(
   path: string,
 ): Promise<{ read: Extract<Read, { entryType: 'file' }>; evidence: CheckEvidence } | { verdict: Verdict }> {
   const { relative } = resolveWorkspacePath(rt.workspace, path);
-  const read = await readWorkspaceFile(rt.ctx.host, relative);
+  const read = await readWorkspaceFile(rt, relative);
   if (!read.exists) return { verdict: fail(`${relative} does not exist`, { path: relative, exists: false }) };
   if (read.entryType === 'directory') {
     return {
@@ -106,6 +130,7 @@ async function readOrFail(
 async function fileExists(rt: Runtime, path: string, wanted: boolean): Promise<Verdict> {
   const { relative } = resolveWorkspacePath(rt.workspace, path);
   const entry = await rt.ctx.host.stat(relative);
+  rt.files[relative] = entry ? { exists: true, type: entry.type } : { exists: false };
   const evidence: CheckEvidence = { path: relative, exists: !!entry, ...(entry ? { entryType: entry.type } : {}) };
   const summary = entry ? `${relative} exists (${entry.type})` : `${relative} does not exist`;
   return !!entry === wanted ? pass(summary, evidence) : fail(summary, evidence);
@@ -259,19 +284,107 @@ async function jsonSchema(rt: Runtime, check: JsonSchemaCheck): Promise<Verdict>
     throw err;
   }
   if (outcome.valid) return pass(`${p} validates against the schema`, r.evidence);
-  // Instance paths and params name the file's own keys and values: excerpts like any other.
-  const paramsBytes = Math.min(300, rt.maxBytes);
-  const errorsText = clip(rt, outcome.errorsText, 300);
+  const { errorsText, evidence } = schemaFailure(rt, outcome);
   return fail(`${p} does not validate${errorsText ? `: ${errorsText}` : ''}`, {
     ...r.evidence,
-    schemaErrors: outcome.errors.map((e) => ({
-      instancePath: clip(rt, e.instancePath),
-      keyword: e.keyword,
-      message: clip(rt, e.message),
-      ...(e.params && Buffer.byteLength(JSON.stringify(e.params), 'utf8') <= paramsBytes ? { params: e.params } : {}),
-    })),
-    ...clipped(rt, 'schemaErrorsText', outcome.errorsText),
+    ...evidence,
     ...clipped(rt, 'excerpt', r.read.text),
+  });
+}
+
+/** Schema errors as evidence: instance paths and params name the value's own keys and values, excerpts like any other. */
+function schemaFailure(
+  rt: Runtime,
+  outcome: ReturnType<typeof validateJsonSchema>,
+): { errorsText: string; evidence: CheckEvidence } {
+  const paramsBytes = Math.min(300, rt.maxBytes);
+  return {
+    errorsText: clip(rt, outcome.errorsText, 300),
+    evidence: {
+      schemaErrors: outcome.errors.map((e) => ({
+        instancePath: clip(rt, e.instancePath),
+        keyword: e.keyword,
+        message: clip(rt, e.message),
+        ...(e.params && Buffer.byteLength(JSON.stringify(e.params), 'utf8') <= paramsBytes ? { params: e.params } : {}),
+      })),
+      ...clipped(rt, 'schemaErrorsText', outcome.errorsText),
+    },
+  };
+}
+
+async function replyJson(rt: Runtime, check: ReplyJsonCheck): Promise<Verdict> {
+  // A schema the check cannot use is the task's problem, not the agent's: say so before reading anything.
+  try {
+    compileJsonSchema(check.schema, rt.patternTimeoutMs);
+  } catch (err) {
+    if (err instanceof JsonSchemaError) throw new CheckSetupError(err.message);
+    throw err;
+  }
+  const reply = await rt.finalReply();
+  if (reply === undefined || reply.trim() === '') {
+    return fail('the final reply is empty: no fenced JSON block', { replyChars: reply?.length ?? 0, blocks: 0 });
+  }
+  const found = extractReplyJson(reply);
+  const evidence: CheckEvidence = {
+    replyChars: reply.length,
+    replySha256: sha256Hex(reply),
+    blocks: found.blocks,
+    ...(found.block
+      ? {
+          block: {
+            line: found.block.line,
+            lang: found.block.lang,
+            bytes: Buffer.byteLength(found.block.content, 'utf8'),
+          },
+        }
+      : {}),
+  };
+  if (!found.ok) {
+    const at = found.block ? ` (line ${found.block.line})` : '';
+    const parseError =
+      found.parseError !== undefined && rt.maxBytes > 0 ? { parseError: clip(rt, found.parseError, 300) } : {};
+    switch (found.problem) {
+      case 'too_large':
+        return fail(
+          `the JSON block of the final reply${at} is ${found.bytes} bytes, over the ${CHECK_LIMITS.maxResultBytes} allowed`,
+          evidence,
+        );
+      case 'parse_error':
+        return fail(`the last \`\`\`json block of the final reply${at} is not valid JSON`, {
+          ...evidence,
+          ...parseError,
+          ...clipped(rt, 'excerpt', found.block!.content),
+        });
+      case 'no_block':
+        // Where a block was expected: the end of the reply (or the unlabelled block that did not parse).
+        return fail(
+          found.block
+            ? `the final reply has no \`\`\`json block, and its last unlabelled fenced block${at} is not valid JSON`
+            : `the final reply has no fenced JSON block (${found.blocks} fenced block(s) in another language)`,
+          {
+            ...evidence,
+            ...parseError,
+            ...(rt.maxBytes > 0
+              ? { excerpt: found.block ? clip(rt, found.block.content) : tailBytes(reply, rt.maxBytes) }
+              : {}),
+          },
+        );
+    }
+  }
+  let outcome;
+  try {
+    outcome = validateJsonSchema(check.schema, found.value, rt.patternTimeoutMs);
+  } catch (err) {
+    if (err instanceof JsonSchemaError) throw new CheckSetupError(err.message);
+    throw err;
+  }
+  const where = `the JSON block of the final reply (line ${found.block.line})`;
+  if (outcome.valid) return { ...pass(`${where} validates against the schema`, evidence), result: found.value };
+  const failure = schemaFailure(rt, outcome);
+  return fail(`${where} does not validate${failure.errorsText ? `: ${failure.errorsText}` : ''}`, {
+    ...evidence,
+    ...failure.evidence,
+    ...clipped(rt, 'excerpt', found.block.content),
   });
 }
 
@@ -294,6 +407,8 @@ function dispatch(rt: Runtime, check: Check): Promise<Verdict> {
       return command(rt, check);
     case 'json_schema':
       return jsonSchema(rt, check);
+    case 'reply_json':
+      return replyJson(rt, check);
     default: {
       const kind = (check as { kind?: unknown }).kind;
       throw new CheckSetupError(`unknown check kind ${JSON.stringify(kind)}`);
@@ -311,6 +426,7 @@ function errorMessage(err: unknown): string {
 
 function runtime(ctx: CheckContext): Runtime {
   let session: Promise<string> | undefined;
+  let reply: Promise<string | undefined> | undefined;
   return {
     ctx,
     workspace: ctx.host.directory ?? '',
@@ -321,11 +437,18 @@ function runtime(ctx: CheckContext): Runtime {
       session ??= ctx.session();
       return session;
     },
+    finalReply: () => {
+      if (!ctx.finalReply) return Promise.reject(new CheckSetupError('no reply to read'));
+      reply ??= ctx.finalReply();
+      return reply;
+    },
+    files: {},
   };
 }
 
-async function evaluateWith(rt: Runtime, check: Check, index: number): Promise<CheckResult> {
+async function evaluateWith(shared: Runtime, check: Check, index: number): Promise<CheckResult> {
   const started = performance.now();
+  const rt: Runtime = { ...shared, files: {} };
   let verdict: Verdict;
   try {
     if (!rt.workspace.startsWith('/')) throw new CheckSetupError('the host client has no absolute workspace directory');
@@ -344,6 +467,9 @@ async function evaluateWith(rt: Runtime, check: Check, index: number): Promise<C
     evidence: verdict.evidence,
     ...(verdict.error !== undefined ? { error: verdict.error } : {}),
     durationMs: Math.round((performance.now() - started) * 10) / 10,
+    // What was looked at stays evidence even when the check then errored (a schema timeout, a host error mid-way).
+    ...(Object.keys(rt.files).length > 0 ? { files: rt.files } : {}),
+    ...(verdict.status === 'pass' && 'result' in verdict ? { result: verdict.result } : {}),
   };
 }
 
@@ -356,11 +482,17 @@ export async function evaluateCheck(ctx: CheckContext, check: Check, index = 0):
   return evaluateWith(runtime(ctx), check, index);
 }
 
-/** Evaluates every check, one after another (all of them, whatever fails); `ctx.session` is called at most once. */
+/**
+ * Evaluates every check, one after another (all of them, whatever fails); `ctx.session` and
+ * `ctx.finalReply` are called at most once. The workspace's git HEAD and dirty state are read once,
+ * at the start (concurrently with the first check), into `git`; a passing `reply_json` check's value
+ * is surfaced as `result`.
+ */
 export async function evaluateChecks(ctx: CheckContext, checks: readonly Check[]): Promise<ChecksEvaluation> {
   const startedAt = new Date().toISOString();
   const started = performance.now();
   const rt = runtime(ctx);
+  const git = readWorkspaceGit(ctx.host);
   const results: CheckResult[] = [];
   for (let i = 0; i < checks.length; i++) results.push(await evaluateWith(rt, checks[i]!, i));
   const counts = {
@@ -370,6 +502,7 @@ export async function evaluateChecks(ctx: CheckContext, checks: readonly Check[]
     errored: results.filter((r) => r.status === 'error').length,
   };
   const allPassed = counts.passed === counts.total;
+  const structured = results.find((r) => r.kind === 'reply_json' && r.status === 'pass' && 'result' in r);
   return {
     results,
     allPassed,
@@ -377,5 +510,7 @@ export async function evaluateChecks(ctx: CheckContext, checks: readonly Check[]
     counts,
     startedAt,
     durationMs: Math.round(performance.now() - started),
+    git: await git,
+    ...(structured ? { result: structured.result } : {}),
   };
 }

@@ -204,6 +204,46 @@ describe('describeFailures quotes within evidenceMaxBytes', () => {
   }, 60_000);
 });
 
+describe('reply_json: excerpts of the reply within evidenceMaxBytes', () => {
+  const fence = '```';
+  const REPLIES: [string, string][] = [
+    ['no block (the end of the reply is quoted)', `${'é'.repeat(BIG)} and no block`],
+    ['a parse error', `${fence}json\n{"${'ü'.repeat(BIG)}": tru\n${fence}`],
+    [
+      'schema errors',
+      `${fence}json\n${JSON.stringify({ [`${'ö'.repeat(BIG)}`]: 'ñ'.repeat(BIG), ok: 'no' })}\n${fence}`,
+    ],
+  ];
+  const check: Check = {
+    kind: 'reply_json',
+    schema: { type: 'object', properties: { ok: { type: 'boolean' } }, additionalProperties: false },
+  };
+
+  it.each(REPLIES)('%s', async (_name, reply) => {
+    for (const [max, limit] of [
+      [undefined, EVIDENCE_MAX_BYTES],
+      [100, 100],
+      [7, 7],
+      [0, 0],
+    ] as const) {
+      const run = await evaluateChecks(
+        { ...base, finalReply: async () => reply, ...(max !== undefined ? { evidenceMaxBytes: max } : {}) },
+        [check],
+      );
+      const r = run.results[0]!;
+      expect(r.status).toBe('fail');
+      const found = excerpts(r.evidence);
+      if (limit > 0) expect(found.map(([n]) => n)).toContain('excerpt');
+      for (const [name, value] of found) {
+        if (bytes(value) > limit) throw new Error(`${name}: ${bytes(value)} bytes > ${limit}`);
+      }
+      if (limit === 0) expect(found.filter(([, v]) => v !== '')).toEqual([]);
+      expect(longestRun(r.summary)).toBeLessThanOrEqual(limit);
+      expect(longestRun(describeFailures(run.results, { evidenceMaxBytes: limit }))).toBeLessThanOrEqual(limit);
+    }
+  });
+});
+
 describe('headBytes / tailBytes', () => {
   it('never exceed the bound and never split a character', () => {
     const text = 'aé€😀'.repeat(50);

@@ -15,15 +15,25 @@ export type {
   CommandCheck,
   FileAbsentCheck,
   FileContainsCheck,
+  FileEvidence,
   FileExistsCheck,
   FileNotContainsCheck,
   GitChangedCheck,
+  GitHead,
   JsonSchemaCheck,
   PlanCompleteTagCheck,
+  ReplyJsonCheck,
   SchemaErrorExcerpt,
+  WorkspaceGitEvidence,
 } from './check.types';
 export { evaluateCheck, evaluateChecks } from './evaluate';
 export { describeCheck, describeChecks, describeFailures } from './describe';
+export { compareEvidence, evaluationFiles, sha256Hex } from './evidence';
+export type { EvidenceDrift, EvidenceSnapshot } from './evidence';
+export { branchOf, findPackedRef, parseHeadFile, readWorkspaceGit } from './git-state';
+export type { ParsedHeadFile } from './git-state';
+export { extractReplyJson, fencedBlocks } from './reply-json';
+export type { FencedBlock, ReplyJsonExtraction } from './reply-json';
 export { WorkspacePathError, resolveWorkspacePath, workspacePathProblem } from './workspace-path';
 export type { ResolvedWorkspacePath, WorkspacePathOptions } from './workspace-path';
 export { claimsComplete, itemsClosed, parsePlan, planProgress } from './plan';
@@ -55,6 +65,7 @@ export {
   IsWorkspacePath,
   JsonSchemaCheckDto,
   PlanCompleteTagCheckDto,
+  ReplyJsonCheckDto,
   checkSchemaObject,
   validateCheck,
   validateCheckList,

@@ -374,6 +374,10 @@ export class OpencodeClient {
     return this.call('get', '/vcs/status', { check: isArray, shape: 'VcsFileStatus[]' }, opts);
   }
 
+  /**
+   * `GET /vcs` → `{branch, default_branch}`. Beware: 1.18.34 caches the branch per instance (a later
+   * checkout or detach is not seen); read `.git/HEAD` through {@link readFile} for the current one.
+   */
   async vcsInfo(opts?: CallOptions): Promise<VcsInfo> {
     return this.call('get', '/vcs', { check: isObject, shape: 'VcsInfo' }, opts);
   }

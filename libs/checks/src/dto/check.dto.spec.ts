@@ -37,14 +37,15 @@ describe('validateCheck', () => {
       { kind: 'git_changed', paths: ['src', '.'] },
       { kind: 'command', command: 'npm test', timeoutSeconds: 600 },
       { kind: 'json_schema', path: 'out.json', schema: { type: 'object', required: ['ok'] } },
+      { kind: 'reply_json', schema: { type: 'object', required: ['summary'] }, name: 'result' },
     ];
     expect(new Set(examples.map((e) => e.kind))).toEqual(new Set(CHECK_KINDS));
     for (const e of examples) expect(valid(e)).toEqual(e);
   });
 
   it('refuses unknown kinds, non-objects and unknown fields', () => {
-    expect(errorsOf({ kind: 'reply_json' })).toEqual([
-      expect.stringMatching(/^check\.kind must be one of file_exists,/),
+    expect(errorsOf({ kind: 'trust_me' })).toEqual([
+      expect.stringMatching(/^check\.kind must be one of file_exists, .*, json_schema, reply_json$/),
     ]);
     expect(errorsOf(null)).toEqual(['check must be an object']);
     expect(errorsOf([])).toEqual(['check must be an object']);
@@ -57,6 +58,14 @@ describe('validateCheck', () => {
     expect(errorsOf({ kind: 'file_exists' })).toEqual(['check.path must be a string']);
     expect(errorsOf({ kind: 'file_contains', path: 'a' })).toEqual(['check.pattern must be a string']);
     expect(errorsOf({ kind: 'json_schema', path: 'a.json' })).toEqual(['check.schema must be an object']);
+    expect(errorsOf({ kind: 'reply_json' })).toEqual(['check.schema must be an object']);
+    // reply_json reads the reply, not the workspace: it has no path.
+    expect(errorsOf({ kind: 'reply_json', schema: {}, path: 'out.json' })).toEqual([
+      'check.path: property path should not exist',
+    ]);
+    expect(errorsOf({ kind: 'reply_json', schema: {}, path: '/etc/passwd' }, '/srv/ws')).toEqual([
+      'check.path: property path should not exist',
+    ]);
     expect(errorsOf({ kind: 'file_contains', path: 'a', pattern: 'x', regex: 'yes' })).toEqual([
       'check.regex must be a boolean value',
     ]);
@@ -93,6 +102,27 @@ describe('validateCheck', () => {
         'check.flags must be letters from "imsu", each at most once',
       ]);
     }
+  });
+
+  it.each([
+    ['json_schema', { path: 'a.json' }],
+    ['reply_json', {}],
+  ])('%s: compiles the schema like every JSON Schema (limits, RE2 patterns, no $async)', (kind, extra) => {
+    const errs = (schema: unknown) => errorsOf({ kind, ...extra, schema });
+    expect(errs({ type: 'nope' })).toEqual([expect.stringMatching(/^check\.schema: invalid JSON Schema: /)]);
+    expect(errs({ type: 'string', pattern: '(?=x)' })).toEqual([
+      expect.stringMatching(/^check\.schema: invalid JSON Schema: /),
+    ]);
+    expect(errs({ $async: true, type: 'object' })).toEqual([
+      'check.schema: asynchronous schemas ($async) are not supported',
+    ]);
+    expect(errs({ type: 'object', description: 'x'.repeat(70_000) })).toEqual([
+      'check.schema: the schema must be at most 65536 bytes of JSON',
+    ]);
+    expect(errs('{"type":"object"}')).toEqual(['check.schema must be an object']);
+    expect(
+      valid({ kind, ...extra, schema: { $schema: 'https://json-schema.org/draft/2020-12/schema' } }),
+    ).toBeDefined();
   });
 
   it('compiles JSON Schemas', () => {
@@ -276,6 +306,15 @@ describe('OpenAPI document', () => {
       expect(schemas.FileContainsCheckDto.required).not.toContain('regex');
       expect(schemas.GitChangedCheckDto.properties.paths).toMatchObject({ type: 'array', items: { type: 'string' } });
       expect(schemas.JsonSchemaCheckDto.properties.schema).toMatchObject({ type: 'object' });
+      expect(schemas.ReplyJsonCheckDto.required).toEqual(expect.arrayContaining(['kind', 'schema']));
+      expect(schemas.ReplyJsonCheckDto.properties).not.toHaveProperty('path');
+      expect(schemas.ReplyJsonCheckDto.properties.schema).toMatchObject({
+        type: 'object',
+        example: expect.objectContaining({ type: 'object' }),
+      });
+      expect(schemas.CreateThingDto.properties.checks.items.discriminator.mapping).toMatchObject({
+        reply_json: '#/components/schemas/ReplyJsonCheckDto',
+      });
     } finally {
       await app.close();
     }

@@ -34,6 +34,7 @@ import {
   GitChangedCheck,
   JsonSchemaCheck,
   PlanCompleteTagCheck,
+  ReplyJsonCheck,
 } from '../check.types';
 import { JsonSchemaError, compileJsonSchema } from '../json-schema';
 import { PATTERN_FLAGS, patternRegExp } from '../text';
@@ -288,6 +289,32 @@ export class JsonSchemaCheckDto extends CheckBaseDto implements JsonSchemaCheck 
   schema!: Record<string, unknown>;
 }
 
+export class ReplyJsonCheckDto extends CheckBaseDto implements ReplyJsonCheck {
+  @KindProperty(
+    'reply_json',
+    "Structured output: passes when the agent's final reply contains a fenced JSON block (the last ```json block; else the last unlabelled fenced block that parses) that validates against `schema`. The value becomes the task's `result`; on failure the agent gets one repair turn naming the errors.",
+  )
+  kind!: 'reply_json';
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: {
+      type: 'object',
+      required: ['summary', 'filesChanged'],
+      properties: {
+        summary: { type: 'string', maxLength: 500 },
+        filesChanged: { type: 'array', items: { type: 'string' } },
+        testsPassed: { type: 'boolean' },
+      },
+    },
+    description: `A JSON Schema for the reply's JSON value (draft-07; 2019-09 or 2020-12 when \`$schema\` says so), at most 64 KB; the block itself at most ${CHECK_LIMITS.maxResultBytes} bytes. Remote \`$ref\`s are not fetched; \`format\` is not validated.`,
+  })
+  @IsJsonSchema()
+  @IsObject()
+  schema!: Record<string, unknown>;
+}
+
 /** The DTO class of each kind. */
 export const CHECK_DTO_BY_KIND = {
   file_exists: FileExistsCheckDto,
@@ -299,6 +326,7 @@ export const CHECK_DTO_BY_KIND = {
   git_changed: GitChangedCheckDto,
   command: CommandCheckDto,
   json_schema: JsonSchemaCheckDto,
+  reply_json: ReplyJsonCheckDto,
 } as const satisfies { [K in CheckKind]: new () => Extract<Check, { kind: K }> };
 
 /** Every check DTO class, for `@ApiExtraModels(...CHECK_DTO_CLASSES)` (or the document's `extraModels`). */
@@ -330,7 +358,9 @@ function flatten(errors: ValidationError[], at: string, out: string[] = []): str
   return out;
 }
 
-const PATH_FIELD_KINDS: readonly CheckKind[] = CHECK_KINDS.filter((k) => k !== 'git_changed' && k !== 'command');
+const PATH_FIELD_KINDS: readonly CheckKind[] = CHECK_KINDS.filter(
+  (k) => k !== 'git_changed' && k !== 'command' && k !== 'reply_json',
+);
 
 /**
  * Validates one check (plain JSON) by its `kind` against that kind's DTO: unknown fields refused,

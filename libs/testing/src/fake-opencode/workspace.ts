@@ -351,11 +351,15 @@ async function baseRef(dir: string): Promise<string> {
 }
 
 interface PorcelainEntry {
+  /** Relative to the worktree (as `/vcs/status` gives it, also for a subdirectory). */
   file: string;
+  /** Relative to the directory asked about. */
+  local: string;
   status: VcsFile['status'];
   untracked: boolean;
 }
 
+/** Changes under `dir` (`.`); porcelain paths are relative to the worktree whatever the cwd. */
 async function porcelain(dir: string): Promise<PorcelainEntry[]> {
   const r = await git(dir, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '.']);
   if (r.code !== 0) return [];
@@ -364,11 +368,11 @@ async function porcelain(dir: string): Promise<PorcelainEntry[]> {
   for (const entry of r.stdout.split('\0')) {
     if (entry.length < 4) continue;
     const xy = entry.slice(0, 2);
-    let file = entry.slice(3);
-    if (prefix && file.startsWith(prefix)) file = file.slice(prefix.length);
+    const file = entry.slice(3);
+    const local = prefix && file.startsWith(prefix) ? file.slice(prefix.length) : file;
     const untracked = xy === '??';
     const status: VcsFile['status'] = untracked || xy[0] === 'A' ? 'added' : xy.includes('D') ? 'deleted' : 'modified';
-    out.push({ file, status, untracked });
+    out.push({ file, local, status, untracked });
   }
   return out;
 }
@@ -387,21 +391,16 @@ export async function vcsInfo(dir: string): Promise<{ branch: string | null; def
   return { branch: branch || null, default_branch: defaultBranch || null };
 }
 
-/** `GET /vcs/status`: changed files against HEAD, untracked files included (as `added`). */
+/**
+ * `GET /vcs/status`: changed files against HEAD under the directory, untracked files included (as
+ * `added`), ignored ones not; paths relative to the worktree (a subdirectory's files keep its prefix).
+ */
 export async function vcsStatus(dir: string): Promise<VcsFile[]> {
   if (!isDirectory(dir) || !findWorktree(dir)) return [];
   const entries = await porcelain(dir);
   if (entries.length === 0) return [];
-  const numstat = await git(dir, [
-    'diff',
-    '--numstat',
-    '-z',
-    '--no-renames',
-    '--relative',
-    await baseRef(dir),
-    '--',
-    '.',
-  ]);
+  // Without --relative: worktree-relative names, like porcelain's.
+  const numstat = await git(dir, ['diff', '--numstat', '-z', '--no-renames', await baseRef(dir), '--', '.']);
   const counts = new Map<string, [number, number]>();
   for (const rec of numstat.stdout.split('\0')) {
     const m = /^(-|\d+)\t(-|\d+)\t(.*)$/s.exec(rec.replace(/^\n/, ''));
@@ -413,7 +412,7 @@ export async function vcsStatus(dir: string): Promise<VcsFile[]> {
     let [additions, deletions] = counts.get(e.file) ?? [0, 0];
     if (e.untracked) {
       try {
-        const buf = await fs.readFile(join(dir, e.file));
+        const buf = await fs.readFile(join(dir, e.local));
         additions = looksBinary(buf) ? 0 : countLines(buf.toString('utf8'));
         deletions = 0;
       } catch {
@@ -482,9 +481,9 @@ export async function vcsDiff(dir: string, context?: number): Promise<VcsFile[]>
   }
   for (const e of entries.filter((x) => x.untracked)) {
     try {
-      const abs = join(dir, e.file);
+      const abs = join(dir, e.local);
       const st = await fs.stat(abs);
-      out.push(untrackedPatch(e.file, await fs.readFile(abs), (st.mode & 0o111) !== 0));
+      out.push(untrackedPatch(e.local, await fs.readFile(abs), (st.mode & 0o111) !== 0));
     } catch {
       // vanished meanwhile
     }

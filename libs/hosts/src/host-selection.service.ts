@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { rootContaining } from '@heddle/common';
 import { Host } from '@heddle/db';
+import { WorkScope } from '@heddle/queue';
+import { FairQueueRepository, SlotStanding } from './fair-queue.repository';
+import { grantLockKeys, poolKey } from './host-pool';
 import { HostsRepository } from './hosts.repository';
 
 export type HostSelector = { hostId: string; labels?: undefined } | { hostId?: undefined; labels: string[] };
@@ -8,8 +11,27 @@ export type HostSelector = { hostId: string; labels?: undefined } | { hostId?: u
 /**
  * `outsideRoots`: no enabled candidate's workspace roots can contain the workspace (as written), so
  * waiting for a host cannot help — the harness fails the task `workspace.outside_roots` at once.
+ * `waitingFor` (fair dispatch only): why a task that has a fitting, online host must still wait — its
+ * team is at `settings.maxRunningTasks` (`team_limit`), the free sessions go to tasks before it in the
+ * fair order (`turn`), or every fitting host is busy (`capacity`). All end by themselves as other
+ * tasks finish.
  */
-export type Selection = { ok: true; host: Host } | { ok: false; reason: string; outsideRoots?: boolean };
+export type WaitingFor = 'team_limit' | 'turn' | 'capacity';
+export type Selection =
+  { ok: true; host: Host } | { ok: false; reason: string; outsideRoots?: boolean; waitingFor?: WaitingFor };
+
+export interface SelectOptions {
+  /** The task's workspace: a candidate picked by labels must have a root containing it. */
+  workspace?: string;
+  /**
+   * The task asking. Given, selection is **fair** (docs/harness.md, "Dispatch order"): capacity is
+   * counted per OpenCode server (every registration of its base URL, any team), the team's
+   * `settings.maxRunningTasks` applies, and a free session goes to this task only if no task before
+   * it in the pool's fair order is waiting for one. Called inside a transaction, the decision holds
+   * advisory locks on the team and the pools until that transaction ends — record the grant in it.
+   */
+  task?: { id: string };
+}
 
 /**
  * Picks the host a task runs on: the named one, or among the team's enabled `online` hosts carrying
@@ -20,9 +42,14 @@ export type Selection = { ok: true; host: Host } | { ok: false; reason: string; 
  */
 @Injectable()
 export class HostSelectionService {
-  constructor(private readonly repository: HostsRepository) {}
+  constructor(
+    private readonly repository: HostsRepository,
+    private readonly fairQueue: FairQueueRepository,
+    private readonly scope: WorkScope,
+  ) {}
 
-  async select(teamId: string, selector: HostSelector, options: { workspace?: string } = {}): Promise<Selection> {
+  async select(teamId: string, selector: HostSelector, options: SelectOptions = {}): Promise<Selection> {
+    if (options.task) return this.selectFair(teamId, options.task.id, selector, options.workspace);
     if (selector.hostId !== undefined) {
       const host = await this.repository.find(teamId, selector.hostId);
       if (!host) return { ok: false, reason: `host ${selector.hostId} does not exist` };
@@ -60,12 +87,128 @@ export class HostSelectionService {
     );
     return { ok: true, host: fit[0]! };
   }
+
+  /**
+   * The fair path: the same candidates and reasons as above, but a registration's free sessions are
+   * those of its server (every team's), the team limit applies, and of the candidates with a free
+   * session only those on whose pool this task's turn has come are taken. Queries: the candidates,
+   * the locks (inside a transaction only) and one for the standing.
+   */
+  private async selectFair(
+    teamId: string,
+    taskId: string,
+    selector: HostSelector,
+    workspace: string | undefined,
+  ): Promise<Selection> {
+    let candidates: Host[];
+    let wanted = '';
+    const why = new Map<string, string>();
+    if (selector.hostId !== undefined) {
+      const host = await this.repository.find(teamId, selector.hostId);
+      if (!host) return { ok: false, reason: `host ${selector.hostId} does not exist` };
+      const unusable = unavailability(host);
+      if (unusable) return { ok: false, reason: `host ${host.name} ${unusable}` };
+      candidates = [host];
+    } else {
+      const labels = [...new Set(selector.labels)];
+      candidates = await this.repository.candidates(teamId, labels);
+      wanted = labels.length ? `with labels [${labels.join(', ')}]` : '';
+      if (candidates.length === 0) return { ok: false, reason: `no enabled host ${wanted}`.trim() };
+      const outside = (h: Host) => workspace !== undefined && !rootContaining(workspace, h.workspaceRoots ?? []);
+      if (candidates.every(outside)) {
+        const roots = candidates.map((h) => `${h.name}: [${(h.workspaceRoots ?? []).join(', ')}]`).join('; ');
+        return {
+          ok: false,
+          outsideRoots: true,
+          reason: `no enabled host${wanted ? ` ${wanted}` : ''} has a workspace root containing ${workspace} (${roots})`,
+        };
+      }
+      for (const h of candidates) {
+        const unusable = outside(h)
+          ? `workspace ${workspace} is outside its roots [${(h.workspaceRoots ?? []).join(', ')}]`
+          : unavailability(h);
+        if (unusable) why.set(h.id, unusable);
+      }
+    }
+    const usable = candidates.filter((h) => !why.has(h.id));
+    const named = selector.hostId !== undefined;
+    const refuse = (waitingFor?: WaitingFor): Selection => {
+      const reason = named
+        ? `host ${candidates[0]!.name} ${why.get(candidates[0]!.id)}`
+        : `no ${wanted ? `host ${wanted}` : 'host'} is online with a free session (${candidates
+            .map((h) => `${h.name}: ${why.get(h.id)}`)
+            .join('; ')})`;
+      return { ok: false, reason, ...(waitingFor ? { waitingFor } : {}) };
+    };
+    if (usable.length === 0) return refuse();
+
+    const pools = usable.map((h) => poolKey(h.baseUrl));
+    await this.fairQueue.lock(grantLockKeys(teamId, pools));
+    const { slots, team } = await this.fairQueue.standing(
+      teamId,
+      taskId,
+      { hostIds: usable.map((h) => h.id), pools, maxFree: Math.max(...usable.map((h) => h.maxSessions)) },
+      this.scope.teamIds(),
+    );
+    if (team.limit !== null && team.running >= team.limit) {
+      const s = team.limit === 1 ? '' : 's';
+      return {
+        ok: false,
+        waitingFor: 'team_limit',
+        reason: `the team is at its limit of ${team.limit} running task${s} (settings.maxRunningTasks: ${team.running} running); it waits until one of them finishes`,
+      };
+    }
+    const allowance = team.limit === null ? Infinity : team.limit - team.running;
+    const standing = new Map(slots.map((s) => [s.hostId, s] as const));
+    const open: { host: Host; slot: SlotStanding }[] = [];
+    let turn = false;
+    let siblings = false;
+    let full = false;
+    for (const host of usable) {
+      const slot = standing.get(host.id);
+      if (!slot) {
+        why.set(host.id, 'is not available');
+        continue;
+      }
+      const free = slot.cap - slot.load;
+      if (free <= 0) {
+        full = true;
+        why.set(host.id, `is at capacity (${slot.load}/${slot.cap} sessions)`);
+      } else if (slot.before >= allowance) {
+        siblings = true;
+        why.set(
+          host.id,
+          `has a free session, but older tasks of the team take what settings.maxRunningTasks (${team.limit}) still allows`,
+        );
+      } else if (slot.ahead >= free) {
+        turn = true;
+        const sessions = free === 1 ? '1 free session, which' : `${free} free sessions, which`;
+        why.set(host.id, `has ${sessions} tasks queued before this one take first (fair order across teams)`);
+      } else {
+        open.push({ host, slot });
+      }
+    }
+    if (open.length === 0) return refuse(turn ? 'turn' : siblings ? 'team_limit' : full ? 'capacity' : undefined);
+    open.sort(
+      (a, b) =>
+        a.slot.load / a.slot.cap - b.slot.load / b.slot.cap ||
+        a.slot.load - b.slot.load ||
+        a.host.id.localeCompare(b.host.id),
+    );
+    return { ok: true, host: open[0]!.host };
+  }
 }
 
 function unfitness(host: Host): string | undefined {
-  if (!host.enabled) return 'is disabled';
-  if (host.status !== 'online') return `is ${host.status}`;
+  const unusable = unavailability(host);
+  if (unusable) return unusable;
   if (host.activeSessions >= host.maxSessions)
     return `is at capacity (${host.activeSessions}/${host.maxSessions} sessions)`;
+  return undefined;
+}
+
+function unavailability(host: Host): string | undefined {
+  if (!host.enabled) return 'is disabled';
+  if (host.status !== 'online') return `is ${host.status}`;
   return undefined;
 }

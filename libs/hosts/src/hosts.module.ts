@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '@heddle/audit';
 import { EventsModule } from '@heddle/events';
 import { OutboundModule } from '@heddle/outbound';
+import { FairQueueRepository } from './fair-queue.repository';
+import { FairQueueService } from './fair-queue.service';
 import { HostHealthProcessor, HostHealthSchedule } from './host-health.processor';
 import { HostProbe } from './host-probe';
 import { HostSecrets } from './host-secrets';
@@ -11,7 +13,7 @@ import { HostsRepository } from './hosts.repository';
 import { HostsService } from './hosts.service';
 import { OpencodeHostProbe } from './opencode-host-probe';
 
-/** The registry: CRUD, secrets, probing, selection. No routes, no consumers. */
+/** The registry: CRUD, secrets, probing, selection and fair dispatch. No routes, no consumers. */
 @Module({
   imports: [AuditModule, EventsModule, OutboundModule],
   providers: [
@@ -19,9 +21,11 @@ import { OpencodeHostProbe } from './opencode-host-probe';
     HostsService,
     HostSecrets,
     HostSelectionService,
+    FairQueueRepository,
+    FairQueueService,
     { provide: HostProbe, useClass: OpencodeHostProbe },
   ],
-  exports: [HostsService, HostSelectionService, HostSecrets, HostsRepository],
+  exports: [HostsService, HostSelectionService, FairQueueService, HostSecrets, HostsRepository],
 })
 export class HostsModule {}
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ConflictError } from '@heddle/common';
+import { ConflictError, LOADED } from '@heddle/common';
 import { Host, InjectTransactionHost, Prisma, TxHost, isUniqueViolation } from '@heddle/db';
 import type { HostStatus } from './host-status';
 
@@ -32,6 +32,18 @@ export interface ProbeRecord {
 @Injectable()
 export class HostsRepository {
   constructor(@InjectTransactionHost() private readonly txHost: TxHost) {}
+
+  /**
+   * Recounts the sessions a team's tasks hold on one of its hosts (a count, not a counter: it cannot
+   * drift). Called by the harness whenever a task takes or gives back a session.
+   */
+  async refreshLoad(teamId: string, hostId: string): Promise<void> {
+    await this.txHost.tx.$executeRaw`
+      UPDATE "hosts" SET "activeSessions" = (
+        SELECT count(*) FROM "tasks"
+        WHERE "teamId" = ${teamId}::uuid AND "hostId" = ${hostId}::uuid AND "status" = ANY(${[...LOADED]})
+      ) WHERE "id" = ${hostId}::uuid AND "teamId" = ${teamId}::uuid`;
+  }
 
   create(teamId: string, host: NewHost): Promise<Host> {
     return this.txHost.tx.host.create({ data: { teamId, ...host } }).catch(nameTaken(host.name));

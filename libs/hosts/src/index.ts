@@ -1,8 +1,11 @@
 export { HostsModule, HostsApiModule, HostsWorkerModule } from './hosts.module';
 export { HostsService } from './hosts.service';
 export { HostSelectionService } from './host-selection.service';
-export type { HostSelector, Selection } from './host-selection.service';
+export type { HostSelector, Selection, SelectOptions, WaitingFor } from './host-selection.service';
+export { FairQueueService } from './fair-queue.service';
+export { poolKey } from './host-pool';
 export { HostSecrets } from './host-secrets';
+export { HostsRepository } from './hosts.repository';
 export { HostProbe } from './host-probe';
 export type { ProbeTarget } from './host-probe';
 export { HOST_STATUSES, nextStatus } from './host-status';

@@ -2,6 +2,7 @@
 // (scripted fake LLM, offline) for every call Heddle makes. Written once over a list of targets
 // (ContractTargetFactory in libs/testing/src/opencode/contract-cases.ts) so that the in-process
 // fake host can be held to the same contract.
+import { execFileSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -29,6 +30,7 @@ import {
   ToolPart,
   UserMessage,
 } from '@heddle/opencode-client';
+import { readWorkspaceGit } from '@heddle/checks';
 import {
   ContractTarget,
   ContractTargetFactory,
@@ -526,6 +528,46 @@ function describeMainServer(factory: ContractTargetFactory): void {
         expect(existsSync(join(ws(), 'perm-reject.md'))).toBe(false);
       });
 
+      // libs/permissions judges requests with OpenCode's own wildcards and order (sessionPermissionRuleset).
+      it('a session ruleset: the last matching rule wins, and "echo *" also covers a bare "echo"', async () => {
+        const s = await ctx.client.createSession({
+          title: 'ruleset order',
+          permission: [
+            { permission: 'bash', pattern: '*', action: 'ask' },
+            { permission: 'bash', pattern: 'echo *', action: 'allow' },
+          ],
+        });
+        const askedIn = (since: number) =>
+          ctx.events.events
+            .slice(since)
+            .filter((e) => e.type === 'permission.asked' && e.properties.sessionID === s.id);
+        for (const command of ['echo ruleset-allowed', 'echo']) {
+          const since = ctx.events.mark();
+          await ctx.client.promptAsync(s.id, {
+            text: await ctx.target.scenario.bash(command),
+            model: ctx.target.model,
+            agent: 'build',
+          });
+          await ctx.events.turnEnded(s.id, since);
+          expect(askedIn(since)).toEqual([]);
+          const tool = toolPartOf((await ctx.client.listMessages(s.id)).messages.filter(isAssistant).at(-2)!);
+          expect(tool).toMatchObject({ tool: 'bash', state: { status: 'completed' } });
+        }
+        const since = ctx.events.mark();
+        await ctx.client.promptAsync(s.id, {
+          text: await ctx.target.scenario.bash('pwd'),
+          model: ctx.target.model,
+          agent: 'build',
+        });
+        const asked = (await ctx.events.waitFor(
+          (e) => e.type === 'permission.asked' && e.properties.sessionID === s.id,
+          { since },
+        )) as Extract<OpencodeEvent, { type: 'permission.asked' }>;
+        expect(asked.properties).toMatchObject({ permission: 'bash', patterns: ['pwd'] });
+        expect(await ctx.client.replyPermission(asked.properties.id, 'reject')).toBe(true);
+        await ctx.events.turnEnded(s.id, since);
+      });
+
       const questions = [
         {
           question: 'Which color?',
@@ -671,7 +713,147 @@ function describeMainServer(factory: ContractTargetFactory): void {
       }, 60_000);
     });
 
+    describeGitEvidence(ctx);
+
     describeShellCases(ctx, '/bin/bash');
+  });
+}
+
+// ---- git HEAD and dirty state, as check evidence reads them (libs/checks/src/git-state.ts) -------------
+
+/** Runs git in `cwd` with no user or system config; returns stdout trimmed. */
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=Heddle Test', '-c', 'user.email=test@heddle.invalid', '-c', 'commit.gpgsign=false', ...args],
+    { cwd, stdio: 'pipe', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' } },
+  )
+    .toString()
+    .trim();
+}
+
+function describeGitEvidence(ctx: Ctx): void {
+  describe('git HEAD and dirty state (check evidence)', () => {
+    // Own repositories beside the target's workspaces: commits, detaches and worktrees here cannot
+    // disturb the other cases. One server serves any directory (§2.2).
+    let root: string;
+    beforeAll(() => {
+      root = realpathSync(mkdtempSync(join(tmpdir(), 'heddle-contract-git-')));
+    });
+    afterAll(() => {
+      if (root) rmSync(root, { recursive: true, force: true });
+    });
+    let n = 0;
+    const repo = (files: Record<string, string> = { 'README.md': '# repo\n' }): string => {
+      const dir = join(root, `repo${++n}`);
+      mkdirSync(dir);
+      for (const [path, content] of Object.entries(files)) writeFileSync(join(dir, path), content);
+      git(dir, 'init', '-q', '-b', 'main');
+      git(dir, 'add', '-A');
+      git(dir, 'commit', '-q', '-m', 'initial');
+      return dir;
+    };
+    const read = async (c: OpencodeClient, path: string) => (await c.readFile(path)).content;
+
+    it('HEAD is read through /file/content: .git/HEAD, the loose ref, else packed-refs; detached; nested branch names', async () => {
+      const dir = repo();
+      const c = clientFor(ctx.target, dir);
+      const first = git(dir, 'rev-parse', 'HEAD');
+      expect(await c.readFile('.git/HEAD')).toEqual({ type: 'text', content: 'ref: refs/heads/main' });
+      expect(await read(c, '.git/refs/heads/main')).toBe(first);
+      expect(await read(c, '.git/packed-refs')).toBe(''); // missing, read as "" like any missing file
+      expect(await readWorkspaceGit(c)).toMatchObject({ head: { commit: first, branch: 'main' }, dirty: false });
+
+      // Packed: the loose ref is gone (reads ""), packed-refs has the line.
+      git(dir, 'pack-refs', '--all');
+      expect(await read(c, '.git/refs/heads/main')).toBe('');
+      expect((await read(c, '.git/packed-refs')).split('\n')).toContain(`${first} refs/heads/main`);
+      expect((await readWorkspaceGit(c)).head).toEqual({ commit: first, branch: 'main' });
+
+      // A new commit writes a loose ref again, which wins over the stale packed line.
+      git(dir, 'commit', '-q', '--allow-empty', '-m', 'second');
+      const second = git(dir, 'rev-parse', 'HEAD');
+      expect(await read(c, '.git/refs/heads/main')).toBe(second);
+      expect((await read(c, '.git/packed-refs')).split('\n')).toContain(`${first} refs/heads/main`);
+      expect((await readWorkspaceGit(c)).head).toEqual({ commit: second, branch: 'main' });
+
+      // Detached and branch switches are seen at once (unlike GET /vcs, whose branch the real server caches).
+      git(dir, 'checkout', '-q', '--detach');
+      expect(await read(c, '.git/HEAD')).toBe(second);
+      expect((await readWorkspaceGit(c)).head).toEqual({ commit: second, branch: null });
+      git(dir, 'checkout', '-q', '-b', 'feature/x');
+      expect(await read(c, '.git/HEAD')).toBe('ref: refs/heads/feature/x');
+      expect(await read(c, '.git/refs/heads/feature/x')).toBe(second);
+      expect((await readWorkspaceGit(c)).head).toEqual({ commit: second, branch: 'feature/x' });
+    });
+
+    it('dirty: /vcs/status lists modified, staged and untracked files, never ignored ones; [] when clean', async () => {
+      const dir = repo({ 'README.md': '# repo\n', '.gitignore': 'ignored.txt\n' });
+      const c = clientFor(ctx.target, dir);
+      expect(await c.vcsStatus()).toEqual([]);
+      writeFileSync(join(dir, 'ignored.txt'), 'not counted\n');
+      expect(await c.vcsStatus()).toEqual([]);
+      expect(await readWorkspaceGit(c)).toMatchObject({ dirty: false, changedCount: 0, changedFiles: [] });
+
+      writeFileSync(join(dir, 'new.txt'), 'untracked\n');
+      expect(await c.vcsStatus()).toEqual([{ file: 'new.txt', additions: 1, deletions: 0, status: 'added' }]);
+      writeFileSync(join(dir, 'README.md'), '# changed\n');
+      git(dir, 'add', 'README.md'); // staged only: the working tree equals the index
+      expect(await c.vcsStatus()).toEqual([
+        { file: 'new.txt', additions: 1, deletions: 0, status: 'added' },
+        { file: 'README.md', additions: 1, deletions: 1, status: 'modified' },
+      ]);
+      expect(await readWorkspaceGit(c)).toMatchObject({
+        dirty: true,
+        changedCount: 2,
+        changedFiles: ['README.md', 'new.txt'],
+      });
+
+      // Committing makes it clean again.
+      git(dir, 'add', '-A');
+      git(dir, 'commit', '-q', '-m', 'more');
+      expect(await c.vcsStatus()).toEqual([]);
+    });
+
+    it('no .git/HEAD to read: no repository, a subdirectory of one, a linked worktree — /path tells them apart', async () => {
+      // Not a repository: .git/HEAD reads "", /vcs/status is [] (not "clean"), /path's worktree is "/".
+      const plain = join(root, 'plain');
+      mkdirSync(plain);
+      writeFileSync(join(plain, 'a.txt'), 'a\n');
+      const p = clientFor(ctx.target, plain);
+      expect(await p.readFile('.git/HEAD')).toEqual({ type: 'text', content: '' });
+      expect(await p.vcsStatus()).toEqual([]);
+      expect(await p.paths()).toMatchObject({ worktree: '/', directory: plain });
+      expect(await readWorkspaceGit(p)).toMatchObject({ head: null, dirty: null, reason: 'not a git repository' });
+
+      // A subdirectory of a repository: its .git is outside the directory (500), /path names the worktree,
+      // and /vcs/status lists only changes under the directory, with paths relative to the worktree.
+      const dir = repo({ 'README.md': '# repo\n' });
+      mkdirSync(join(dir, 'pkg'));
+      writeFileSync(join(dir, 'pkg', 'inside.txt'), 'in\n');
+      writeFileSync(join(dir, 'outside.txt'), 'out\n');
+      const sub = clientFor(ctx.target, join(dir, 'pkg'));
+      await expect(sub.readFile('../.git/HEAD')).rejects.toBeInstanceOf(OpencodeServerError);
+      await expect(sub.readFile(join(dir, '.git/HEAD'))).rejects.toBeInstanceOf(OpencodeServerError);
+      expect(await sub.readFile('.git/HEAD')).toEqual({ type: 'text', content: '' });
+      expect(await sub.paths()).toMatchObject({ worktree: dir, directory: join(dir, 'pkg') });
+      expect(await sub.vcsStatus()).toEqual([{ file: 'pkg/inside.txt', additions: 1, deletions: 0, status: 'added' }]);
+      const subGit = await readWorkspaceGit(sub);
+      expect(subGit).toMatchObject({ head: null, dirty: true, changedFiles: ['pkg/inside.txt'] });
+      expect(subGit.reason).toMatch(/subdirectory of the git worktree/);
+
+      // A linked worktree: .git is a file pointing outside; .git/HEAD reads "", /path's worktree is the directory.
+      const linked = join(root, 'linked');
+      git(dir, 'worktree', 'add', '-q', linked, '-b', 'side');
+      const w = clientFor(ctx.target, linked);
+      expect(await read(w, '.git')).toMatch(/^gitdir: /);
+      expect(await w.readFile('.git/HEAD')).toEqual({ type: 'text', content: '' });
+      expect(await w.paths()).toMatchObject({ worktree: linked, directory: linked });
+      expect(await w.vcsStatus()).toEqual([]);
+      const linkedGit = await readWorkspaceGit(w);
+      expect(linkedGit).toMatchObject({ head: null, dirty: false });
+      expect(linkedGit.reason).toMatch(/linked worktree/);
+    });
   });
 }
 

@@ -1,6 +1,7 @@
 // Row 8: team A owns one of everything (token, host, a finished and a running task, webhook, sink,
-// deliveries); team B's owner calls every operation of docs/openapi.json with A's ids → 404 on every
-// route naming one, none of A's ids in any answer, and A's objects untouched afterwards.
+// deliveries, a pending permission request and question); team B's owner calls every operation of
+// docs/openapi.json with A's ids → 404 on every route naming one, none of A's ids in any answer, and
+// A's objects untouched afterwards.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiOperation, REPO_ROOT, WebhookReceiver, apiOperations } from '@heddle/testing';
@@ -19,6 +20,9 @@ interface TeamAObjects {
   webhookId: string;
   sinkId: string;
   deliveryId: string;
+  /** A pending permission request and a pending question of A's tasks (which wait on them). */
+  permissionId: string;
+  questionId: string;
 }
 
 async function createTeamA(
@@ -65,6 +69,40 @@ async function createTeamA(
     201,
     'POST /api/tasks',
   );
+  // Two tasks that wait for a person: one on a permission (a write that asks), one on a question.
+  cluster.fake.script(/TENANT-A-PERMISSION/, [
+    { type: 'write', path: 'tenant-a-asked.txt', content: 'x\n', ask: true },
+  ]);
+  cluster.fake.script(/TENANT-A-QUESTION/, [
+    {
+      type: 'question',
+      questions: [{ question: 'Which?', header: 'Which', options: [{ label: 'A', description: 'a' }] }],
+    },
+  ]);
+  const waiting = async (goal: string, kind: 'permissions' | 'questions') => {
+    const task = await must(
+      api.request('POST', '/api/tasks', {
+        token: a.token,
+        body: taskBody({ name: `a-${kind}`, workspace, goal, hostId, file: 'never.txt' }),
+      }),
+      201,
+      'POST /api/tasks',
+    );
+    let id: string | undefined;
+    await waitUntil(
+      async () => {
+        const res = await api.request('GET', `/api/${kind}?taskId=${task.id}`, { token: a.token });
+        id = res.body?.items?.[0]?.id;
+        return id ? 1 : 0;
+      },
+      1,
+      30_000,
+    );
+    if (!id) throw new Error(`team A's task ${task.id} has no pending ${kind}`);
+    return id;
+  };
+  const permissionId = await waiting('TENANT-A-PERMISSION', 'permissions');
+  const questionId = await waiting('TENANT-A-QUESTION', 'questions');
   const states = async () =>
     (await tasksOf(cluster, [a.id])).filter(
       (t) => (t.id === done.id && t.status === 'completed') || (t.id === running.id && t.status === 'running'),
@@ -86,6 +124,8 @@ async function createTeamA(
     webhookId: webhook.id,
     sinkId: sink.id,
     deliveryId: delivery.id,
+    permissionId,
+    questionId,
   };
 }
 
@@ -97,6 +137,8 @@ function idsFor(path: string, objects: TeamAObjects): string[] {
   if (path.startsWith('/api/webhooks/deliveries/')) return [objects.deliveryId];
   if (path.startsWith('/api/webhooks/')) return [objects.webhookId];
   if (path.startsWith('/api/sinks/')) return [objects.sinkId];
+  if (path.startsWith('/api/permissions/')) return [objects.permissionId];
+  if (path.startsWith('/api/questions/')) return [objects.questionId];
   return [];
 }
 
@@ -230,5 +272,7 @@ async function snapshot(api: ApiClient, a: Team, o: TeamAObjects): Promise<Recor
       b.previousSecretExpiresAt,
     ]),
     sink: await get(`/api/sinks/${o.sinkId}`, (b) => [b.name, b.url, b.enabled, b.events]),
+    permission: await get(`/api/permissions/${o.permissionId}`, (b) => [b.status, b.reply, b.repliedBy]),
+    question: await get(`/api/questions/${o.questionId}`, (b) => [b.status, b.answers, b.repliedBy]),
   };
 }

@@ -6,6 +6,7 @@ import { DbModule } from '@heddle/db';
 import { EventsApiModule } from '@heddle/events';
 import { HostsApiModule } from '@heddle/hosts';
 import { SinksApiModule } from '@heddle/notifications';
+import { PermissionsApiModule } from '@heddle/permissions';
 import { PlatformModule } from '@heddle/platform';
 import { OpsApiModule, QueueModule } from '@heddle/queue';
 import { TasksApiModule } from '@heddle/tasks';
@@ -36,6 +37,7 @@ export class ApiModule {
         EventsApiModule,
         WebhooksApiModule,
         SinksApiModule,
+        PermissionsApiModule,
         OpsApiModule,
         ...(options.withWorkers ? [WorkersModule.forConsumers(config.workerConsumers)] : []),
       ],

@@ -336,6 +336,13 @@ export const ENV_SCHEMA = {
     default: '60',
     parse: integer(5, 3600),
   },
+  permissionsReconcileMs: {
+    name: 'PERMISSIONS_RECONCILE_MS',
+    description:
+      'How often the `harness` consumer lists the pending permission requests and questions (`GET /permission`, `GET /question`) of every (host, workspace) it watches, and of those with requests still pending: a dropped event stream or a restart loses none, and requests gone from the host are marked `expired`. A stream that reconnects is listed again at once.',
+    default: '10000',
+    parse: integer(200, 600_000),
+  },
   checkEvidenceMaxBytes: {
     name: 'CHECK_EVIDENCE_MAX_BYTES',
     description:

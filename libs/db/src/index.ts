@@ -18,4 +18,6 @@ export type {
   Sink,
   Delivery,
   DeliveryAttempt,
+  PermissionRequest,
+  QuestionRequest,
 } from './generated/client';

@@ -3,6 +3,8 @@ import { ClockModule } from '@heddle/common';
 import { EventsModule } from '@heddle/events';
 import { HostsModule } from '@heddle/hosts';
 import { OutboundModule } from '@heddle/outbound';
+import { PermissionsModule } from '@heddle/permissions';
+import { TasksModule } from '@heddle/tasks';
 import { HarnessRepository } from './harness.repository';
 import { HostClients } from './host-clients';
 import { HostEventWatcher } from './host-event-watcher';
@@ -11,7 +13,7 @@ import { HarnessSweepSchedule, TaskStepProcessor } from './task-step.processor';
 
 /** The `harness` consumer: dispatch, watch, verify (see README.md). */
 @Module({
-  imports: [EventsModule, HostsModule, OutboundModule, ClockModule],
+  imports: [EventsModule, HostsModule, OutboundModule, ClockModule, TasksModule, PermissionsModule],
   providers: [HarnessRepository, HostClients, TaskDriver, TaskStepProcessor, HarnessSweepSchedule, HostEventWatcher],
 })
 export class HarnessWorkerModule {}

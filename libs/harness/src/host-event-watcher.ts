@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { EventSubscription, OpencodeEvent } from '@heddle/opencode-client';
+import { PermissionWatch, WatchedPlace } from '@heddle/permissions';
 import { TaskWaker, WorkScope } from '@heddle/queue';
 import { HarnessRepository } from './harness.repository';
 import { HostClients } from './host-clients';
@@ -16,7 +17,10 @@ const WAKING = new Set([
   'session.error',
   'message.updated',
   'permission.asked',
+  'permission.replied',
   'question.asked',
+  'question.replied',
+  'question.rejected',
 ]);
 
 /**
@@ -29,8 +33,11 @@ const WAKING = new Set([
 @Injectable()
 export class HostEventWatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(HostEventWatcher.name);
-  /** key `hostId|directory` → subscription and the sessions it reports for. */
-  private readonly streams = new Map<string, { subscription: EventSubscription; sessions: Map<string, string> }>();
+  /** key `hostId|directory` → subscription, the sessions it reports for, and its place for PermissionWatch. */
+  private readonly streams = new Map<
+    string,
+    { subscription: EventSubscription; sessions: Map<string, string>; place: WatchedPlace }
+  >();
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private timer?: NodeJS.Timeout;
   private refreshing = false;
@@ -41,6 +48,7 @@ export class HostEventWatcher implements OnApplicationBootstrap, OnModuleDestroy
     private readonly clients: HostClients,
     private readonly waker: TaskWaker,
     private readonly scope: WorkScope,
+    private readonly permissions: PermissionWatch,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -86,13 +94,28 @@ export class HostEventWatcher implements OnApplicationBootstrap, OnModuleDestroy
         if (this.closed) return;
         const directory = key.split('|')[1]!;
         const sessions = new Map(want.sessions);
+        // Its permission requests and questions are recorded, and listed on every (re)connect, by libs/permissions.
+        const place: WatchedPlace = {
+          teamId: want.host.teamId,
+          hostId: want.host.id,
+          host: want.host,
+          directory,
+          sessions,
+        };
         const client = this.clients.forHost(want.host, directory);
         const subscription = client.subscribe(directory, (notice) => {
-          if (notice.type === 'event') this.onEvent(sessions, notice.event);
-          else if (notice.type === 'gap') for (const taskId of sessions.values()) this.wake(taskId);
+          if (notice.type === 'event') {
+            this.onEvent(place.teamId, sessions, notice.event);
+            this.permissions.onEvent(place, notice.event);
+          } else if (notice.type === 'gap') {
+            for (const taskId of sessions.values()) this.wake(place.teamId, taskId);
+          } else if (notice.type === 'connected') {
+            this.permissions.resync(place); // what was asked before (or while down) is listed now
+          }
         });
-        this.streams.set(key, { subscription, sessions });
+        this.streams.set(key, { subscription, sessions, place });
       }
+      this.permissions.track([...this.streams.values()].map((s) => s.place));
     } catch (err) {
       this.logger.warn(`could not refresh host event streams: ${String(err)}`);
     } finally {
@@ -100,7 +123,7 @@ export class HostEventWatcher implements OnApplicationBootstrap, OnModuleDestroy
     }
   }
 
-  private onEvent(sessions: Map<string, string>, event: OpencodeEvent): void {
+  private onEvent(teamId: string, sessions: Map<string, string>, event: OpencodeEvent): void {
     if (!WAKING.has(event.type)) return;
     const props = event.properties as {
       sessionID?: string;
@@ -109,14 +132,14 @@ export class HostEventWatcher implements OnApplicationBootstrap, OnModuleDestroy
     if (event.type === 'message.updated' && props.info?.time?.completed === undefined) return;
     const sessionId = props.sessionID ?? props.info?.sessionID;
     const taskId = sessionId ? sessions.get(sessionId) : undefined;
-    if (taskId) this.wake(taskId);
+    if (taskId) this.wake(teamId, taskId);
   }
 
-  private wake(taskId: string): void {
+  private wake(teamId: string, taskId: string): void {
     if (this.pending.has(taskId) || this.closed) return;
     const timer = setTimeout(() => {
       this.pending.delete(taskId);
-      void this.waker.wake(taskId);
+      void this.waker.wake(teamId, taskId);
     }, DEBOUNCE_MS);
     timer.unref();
     this.pending.set(taskId, timer);

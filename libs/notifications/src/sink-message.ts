@@ -27,6 +27,8 @@ const ICONS: Record<string, string> = {
   SESSION_STALE_BUSY: '⚠️',
   PERMISSION_REQUESTED: '❓',
   PERMISSION_REPLIED: '☑️',
+  QUESTION_ASKED: '❓',
+  QUESTION_ANSWERED: '☑️',
   HOST_REGISTERED: '🖥️',
   HOST_UPDATED: '🖥️',
   HOST_DELETED: '🗑️',

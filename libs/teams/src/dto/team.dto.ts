@@ -1,8 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptionalNotNull } from '@heddle/common';
+import {
+  AUTO_ANSWER_QUESTIONS,
+  AutoAcceptRuleDto,
+  AutoAnswerQuestions,
+  MAX_AUTO_ACCEPT_RULES,
+} from '@heddle/permissions';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  IsArray,
   IsBoolean,
+  IsIn,
   IsInt,
   IsNumber,
   IsObject,
@@ -101,6 +110,46 @@ export class TeamSettingsDto {
   @IsOptionalNotNull()
   @IsBoolean()
   allowCommandChecks?: boolean;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: 1,
+    maximum: 100000,
+    example: 4,
+    description:
+      "Per-team concurrency limit: at most this many of the team's tasks hold a session at once (`dispatching`, `running` or `verifying`, on any host). At the limit the team's queued tasks wait — their waiting `LOG_LINE` names the limit — and the next one is dispatched when one of them finishes. Unset (or `null`, which removes it): no limit beyond the hosts' capacity. See docs/harness.md.",
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  maxRunningTasks?: number | null;
+
+  @ApiPropertyOptional({
+    type: [AutoAcceptRuleDto],
+    maxItems: MAX_AUTO_ACCEPT_RULES,
+    example: [{ permission: 'edit' }, { permission: 'bash', pattern: 'npm test' }],
+    description:
+      'Permission policy: requests of the team\'s tasks that reach Heddle and match a rule (a task\'s own `permission.autoAccept` first) are answered `once` at once, with no person (`repliedBy: "policy"`, `PERMISSION_REPLIED`). A request matches when its permission matches and every one of its patterns matches `pattern` (any, when omitted). Replaced as a whole by PATCH; `[]` removes them. See README "Permissions and questions".',
+  })
+  @IsOptionalNotNull()
+  @IsArray()
+  @ArrayMaxSize(MAX_AUTO_ACCEPT_RULES)
+  @ValidateNested({ each: true })
+  @Type(() => AutoAcceptRuleDto)
+  autoAccept?: AutoAcceptRuleDto[];
+
+  @ApiPropertyOptional({
+    enum: AUTO_ANSWER_QUESTIONS,
+    default: 'off',
+    example: 'first',
+    description:
+      'Questions the agent asks in the team\'s tasks: `off` waits for a person; `first` answers each question with its first option at once (`repliedBy: "policy"`, `QUESTION_ANSWERED`).',
+  })
+  @IsOptionalNotNull()
+  @IsIn(AUTO_ANSWER_QUESTIONS)
+  autoAnswerQuestions?: AutoAnswerQuestions;
 }
 
 export class CreateTeamDto {
@@ -134,7 +183,10 @@ export class TeamResponseDto {
   @ApiProperty({ example: 'platform-team' })
   name!: string;
 
-  @ApiProperty({ type: TeamSettingsDto, example: { defaultBudgets: { maxTurns: 20 }, allowCommandChecks: false } })
+  @ApiProperty({
+    type: TeamSettingsDto,
+    example: { defaultBudgets: { maxTurns: 20 }, allowCommandChecks: false, maxRunningTasks: 4 },
+  })
   settings!: TeamSettingsDto;
 
   @ApiProperty({ type: String, format: 'date-time', example: '2026-11-23T10:00:00.000Z' })

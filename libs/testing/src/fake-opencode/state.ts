@@ -84,12 +84,16 @@ export function aborted(): { name: 'MessageAbortedError'; data: { message: strin
   return { name: 'MessageAbortedError', data: { message: 'Aborted' } };
 }
 
-/** Glob as OpenCode's permission wildcards: `*` any run, `?` one character, whole-string match. */
+/**
+ * Glob as OpenCode's permission wildcards: `*` any run, `?` one character, whole-string match; a
+ * pattern ending in ` *` also matches without the tail (`echo *` covers a bare `echo`).
+ */
 export function wildcard(pattern: string, value: string): boolean {
-  const re = pattern
+  let re = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')
     .replace(/\?/g, '.');
+  if (re.endsWith(' .*')) re = `${re.slice(0, -3)}( .*)?`;
   return new RegExp(`^${re}$`, 's').test(value);
 }
 

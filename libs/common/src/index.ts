@@ -10,3 +10,4 @@ export * from './secret-box';
 export * from './validators';
 export * from './workspace-roots';
 export * from './credential-check';
+export * from './task-statuses';

@@ -27,6 +27,8 @@ export interface HarnessState {
   plan?: { history: PlanIterationRecord[]; counts?: PlanCounts };
   /** Steps in a row that failed with an error other than the host's. */
   stepErrors?: number;
+  /** Turns sent to repair a reply whose JSON did not validate (`reply_json`): one at most. */
+  replyRepairs?: number;
 }
 
 export function readState(raw: unknown): HarnessState {

@@ -4,6 +4,7 @@ import {
   Check,
   CheckResult,
   ChecksEvaluation,
+  compareEvidence,
   describeCheck,
   describeFailures,
   evaluateChecks,
@@ -11,11 +12,10 @@ import {
   parsePlan,
   planProgress,
 } from '@heddle/checks';
-import { Clock, EventType } from '@heddle/common';
+import { Clock } from '@heddle/common';
 import { AppConfig } from '@heddle/config';
 import { Host, Prisma, Task, Turn } from '@heddle/db';
-import { EventsWriter } from '@heddle/events';
-import { HostSelectionService } from '@heddle/hosts';
+import { HostSelectionService, HostsRepository, WaitingFor } from '@heddle/hosts';
 import {
   MessageWithParts,
   OpencodeClient,
@@ -24,9 +24,20 @@ import {
   SessionStatus,
   newOpencodeId,
 } from '@heddle/opencode-client';
-import { DEFAULT_PLAN_TEMPLATE, DEFAULT_TEMPLATE, FailureReason, renderPrompt } from '@heddle/tasks';
+import {
+  DEFAULT_PLAN_TEMPLATE,
+  DEFAULT_TEMPLATE,
+  FailureReason,
+  HarnessTrigger,
+  TaskChangedError,
+  TaskEventSpec,
+  TaskLifecycle,
+  TaskPatch,
+  isFinished,
+  renderPrompt,
+} from '@heddle/tasks';
 import { BudgetUse, exhaustedBudget, readBudgets } from './budgets';
-import { HarnessRepository, TaskChangedError } from './harness.repository';
+import { HarnessRepository } from './harness.repository';
 import { HarnessState, readState } from './harness-state';
 import { HostClients } from './host-clients';
 import { INITIAL_STALE, observeStale, StalePolicy } from './stale-busy';
@@ -36,10 +47,7 @@ import { checkWorkspaceRoots } from './workspace-roots';
 /** When the next step is due, in ms from now; null: nothing to do until something wakes the task. */
 export type NextStep = number | null;
 
-interface EventSpec {
-  type: EventType;
-  data?: Prisma.InputJsonObject;
-}
+type EventSpec = TaskEventSpec;
 
 const MESSAGE_PAGE = 50;
 const MAX_BACKOFF_MS = 30_000;
@@ -48,8 +56,6 @@ const DEFAULT_STALE_OBSERVATIONS = 15;
 const SETTLE_MS = 5000;
 /** Failed steps in a row (not counting host trouble) before a task fails `harness.error`. */
 const MAX_STEP_ERRORS = 5;
-
-const isFinished = (status: string) => status === 'completed' || status === 'failed' || status === 'aborted';
 
 /**
  * Takes one task one step further. Everything it knows comes from Postgres and the host at the
@@ -66,7 +72,8 @@ export class TaskDriver {
     private readonly repo: HarnessRepository,
     private readonly clients: HostClients,
     private readonly selection: HostSelectionService,
-    private readonly events: EventsWriter,
+    private readonly lifecycle: TaskLifecycle,
+    private readonly hosts: HostsRepository,
     private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {}
@@ -75,11 +82,11 @@ export class TaskDriver {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const next = await this.advanceOnce(task);
-        if (readState(task.harnessState).stepErrors) await this.clearStepErrors(task.id);
+        if (readState(task.harnessState).stepErrors) await this.clearStepErrors(task.teamId, task.id);
         return next;
       } catch (err) {
-        if (!(err instanceof TaskChangedError)) return this.stepFailed(task.id, err);
-        const fresh = await this.repo.find(task.id);
+        if (!(err instanceof TaskChangedError)) return this.stepFailed(task.teamId, task.id, err);
+        const fresh = await this.repo.find(task.teamId, task.id);
         if (!fresh) return null;
         task = fresh;
       }
@@ -92,9 +99,9 @@ export class TaskDriver {
    * database): try again later, and after MAX_STEP_ERRORS in a row fail the task with the error,
    * rather than retrying forever without a word.
    */
-  private async stepFailed(taskId: string, err: unknown): Promise<NextStep> {
+  private async stepFailed(teamId: string, taskId: string, err: unknown): Promise<NextStep> {
     this.logger.error(`step of task ${taskId} failed: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
-    const task = await this.repo.find(taskId);
+    const task = await this.repo.find(teamId, taskId);
     if (!task || isFinished(task.status)) return null;
     const state = readState(task.harnessState);
     const errors = (state.stepErrors ?? 0) + 1;
@@ -113,8 +120,8 @@ export class TaskDriver {
     return this.config.harnessPollMs * 2 ** Math.min(errors, 4);
   }
 
-  private async clearStepErrors(taskId: string): Promise<void> {
-    const task = await this.repo.find(taskId);
+  private async clearStepErrors(teamId: string, taskId: string): Promise<void> {
+    const task = await this.repo.find(teamId, taskId);
     if (!task) return;
     await this.write(task, { harnessState: json({ ...readState(task.harnessState), stepErrors: 0 }) }, []).catch(
       () => undefined,
@@ -122,15 +129,14 @@ export class TaskDriver {
   }
 
   private async advanceOnce(task: Task): Promise<NextStep> {
+    if (task.pendingAction === 'recheck') return this.recheck(task);
     if (task.pendingAction === 'abort' || (isFinished(task.status) && task.pendingAction)) return this.cleanup(task);
     if (task.pendingAction === 'takeover') return this.takeover(task);
     if (task.pendingAction === 'resume' && task.status === 'queued') {
       // Back in the queue: the wait for a host and the budgets start again.
       const state = readState(task.harnessState);
-      task = await this.write(
-        task,
-        {
-          pendingAction: null,
+      task = await this.move(task, 'action_handled', {
+        patch: {
           harnessState: json({
             ...state,
             queuedSince: this.clock.now().toISOString(),
@@ -139,8 +145,7 @@ export class TaskDriver {
             hostErrorSince: null,
           }),
         },
-        [],
-      );
+      });
     }
     if (task.status === 'paused' && !task.sessionId) return null; // paused before dispatch: nothing runs
     switch (task.status) {
@@ -162,18 +167,27 @@ export class TaskDriver {
     const state = readState(task.harnessState);
     let host = task.status === 'dispatching' && task.hostId ? await this.repo.host(task.teamId, task.hostId) : null;
     if (!host) {
-      const selection = await this.selection.select(
-        task.teamId,
-        task.requestedHostId ? { hostId: task.requestedHostId } : { labels: task.labels },
-        { workspace: task.workspace },
-      );
+      // The grant and its record in one transaction: select() holds the pool's advisory lock until
+      // it commits, so the next decision on that pool sees this session taken (fair dispatch).
+      const picked = await this.repo.transaction(async () => {
+        const selection = await this.selection.select(
+          task.teamId,
+          task.requestedHostId ? { hostId: task.requestedHostId } : { labels: task.labels },
+          { workspace: task.workspace, task },
+        );
+        if (!selection.ok) return { selection, task };
+        const moved = await this.move(task, 'host_selected', {
+          patch: { hostId: selection.host.id },
+          data: { previousStatus: task.status, hostName: selection.host.name },
+        });
+        return { selection, task: moved };
+      });
+      const { selection } = picked;
+      task = picked.task;
       if (!selection.ok && selection.outsideRoots) return this.fail(task, 'workspace.outside_roots', selection.reason);
-      if (!selection.ok) return this.waitForHost(task, state, selection.reason);
+      if (!selection.ok) return this.waitForHost(task, state, selection.reason, selection.waitingFor);
       host = selection.host;
-      task = await this.write(task, { status: 'dispatching', hostId: host.id }, [
-        { type: 'TASK_UPDATED', data: { previousStatus: task.status, hostName: host.name } },
-      ]);
-      await this.repo.refreshHostLoad(host.id);
+      await this.hosts.refreshLoad(task.teamId, host.id);
     }
     const client = this.clients.forHost(host, task.workspace);
     let sessionId = task.sessionId ?? undefined;
@@ -213,11 +227,21 @@ export class TaskDriver {
     return this.startTurn(task, host, client, { sessionId });
   }
 
-  private async waitForHost(task: Task, state: HarnessState, reason: string): Promise<NextStep> {
+  /**
+   * No host for now. Waiting for a host that fits is bounded (HARNESS_HOST_WAIT_SECONDS, then
+   * `host.unavailable`); waiting for a session on a fitting, online host — busy, the team's turn in
+   * the fair order, or its own limit (`waitingFor`) — is not: a long burst must not fail for being long.
+   */
+  private async waitForHost(
+    task: Task,
+    state: HarnessState,
+    reason: string,
+    waitingFor?: WaitingFor,
+  ): Promise<NextStep> {
     const now = this.clock.now();
     const since = new Date(state.queuedSince ?? task.createdAt.toISOString());
     const waited = (now.getTime() - since.getTime()) / 1000;
-    if (waited >= this.config.harnessHostWaitSeconds) {
+    if (!waitingFor && waited >= this.config.harnessHostWaitSeconds) {
       return this.fail(task, 'host.unavailable', `no host became available in ${Math.round(waited)} s: ${reason}`);
     }
     const attempts = (state.dispatchAttempts ?? 0) + 1;
@@ -235,12 +259,13 @@ export class TaskDriver {
   private async requeue(task: Task, state: HarnessState, host: Host, err: unknown): Promise<NextStep> {
     const message = describeError(err);
     this.logger.warn(`dispatch of task ${task.id} to host ${host.name} failed: ${message}`);
-    task = await this.write(
-      task,
-      { status: 'queued', hostId: null, sessionId: task.bindSessionId ? null : task.sessionId },
-      [{ type: 'LOG_LINE', data: { level: 'warn', message: `dispatch to host ${host.name} failed: ${message}` } }],
-    );
-    await this.repo.refreshHostLoad(host.id);
+    task = await this.move(task, 'requeued', {
+      patch: { hostId: null, sessionId: task.bindSessionId ? null : task.sessionId },
+      events: [
+        { type: 'LOG_LINE', data: { level: 'warn', message: `dispatch to host ${host.name} failed: ${message}` } },
+      ],
+    });
+    await this.hosts.refreshLoad(task.teamId, host.id);
     return this.waitForHost(task, state, `host ${host.name} failed: ${message}`);
   }
 
@@ -279,20 +304,9 @@ export class TaskDriver {
     }
     const prompt = this.promptFor(task, opts.failing);
     const messageId = newOpencodeId('msg', false, now.getTime());
-    const firstTurn = task.status === 'dispatching' || task.status === 'queued';
     const previousStatus = task.status;
     let turn!: Turn;
     task = await this.repo.transaction(async () => {
-      const updated = await this.repo.update(task, {
-        status: 'running',
-        currentTurn: number,
-        sessionId,
-        stale: false,
-        startedAt: task.startedAt ?? now,
-        reason: null,
-        reasonDetail: null,
-        harnessState: json({ ...state, stale: { ...INITIAL_STALE }, lastCheckAt: now.toISOString() }),
-      });
       turn = await this.repo.insertTurn({
         teamId: task.teamId,
         taskId: task.id,
@@ -302,9 +316,20 @@ export class TaskDriver {
         messageId,
         outcome: 'sent',
       });
-      if (firstTurn) await this.append(updated, { type: 'TASK_STARTED', data: { previousStatus } });
-      await this.append(updated, { type: 'TURN_STARTED', data: { turn: number, sessionId, messageId } });
-      return updated;
+      // TASK_STARTED (the first turn: the table says so) and TURN_STARTED, in that order.
+      return this.move(task, 'turn_started', {
+        patch: {
+          currentTurn: number,
+          sessionId,
+          stale: false,
+          startedAt: task.startedAt ?? now,
+          reason: null,
+          reasonDetail: null,
+          harnessState: json({ ...state, stale: { ...INITIAL_STALE }, lastCheckAt: now.toISOString() }),
+        },
+        data: { previousStatus },
+        events: [{ type: 'TURN_STARTED', data: { turn: number, sessionId, messageId } }],
+      });
     });
     return this.sendTurn(task, host, client, turn);
   }
@@ -335,12 +360,12 @@ export class TaskDriver {
     const host = task.hostId ? await this.repo.host(task.teamId, task.hostId) : null;
     if (!host) return this.fail(task, 'session.lost', 'the host this task ran on was deleted');
     const client = this.clients.forHost(host, task.workspace);
-    const turn = await this.repo.turn(task.id, task.currentTurn);
+    const turn = await this.repo.turn(task.teamId, task.id, task.currentTurn);
     if (!turn) return this.startTurn(task, host, client, {});
 
     if (task.pendingAction === 'resume' && turn.outcome !== 'sent') {
       // Resumed after the turn ended: a fresh budget and a new turn (with the new goal, if any).
-      task = await this.write(task, { pendingAction: null }, []);
+      task = await this.move(task, 'action_handled');
       return this.startTurn(task, host, client, { freshBudget: true, failing: await this.lastFailures(task) });
     }
 
@@ -397,7 +422,7 @@ export class TaskDriver {
     const outcome = obs.error && !obs.error.aborted ? 'failed' : obs.error?.aborted ? 'aborted' : 'finished';
     task = await this.finishTurn(task, turn, obs, outcome, obs.error?.message);
     if (outcome === 'failed') return this.fail(task, 'agent.error', `the agent failed: ${obs.error!.message}`);
-    const finishedTurn = (await this.repo.turn(task.id, turn.number))!;
+    const finishedTurn = (await this.repo.turn(task.teamId, task.id, turn.number))!;
     return this.afterTurn(task, host, client, finishedTurn, obs);
   }
 
@@ -414,7 +439,7 @@ export class TaskDriver {
     if (verdict) {
       await this.abortSession(client, turn.sessionId);
       await this.finishTurn(task, turn, obs, 'aborted', `aborted: ${verdict.detail}`);
-      const fresh = (await this.repo.find(task.id))!;
+      const fresh = (await this.repo.find(task.teamId, task.id))!;
       return this.fail(fresh, verdict.reason, verdict.detail);
     }
 
@@ -462,7 +487,7 @@ export class TaskDriver {
       now.getTime() - lastCheck >= task.checkIntervalSeconds * 1000
     ) {
       nextState = { ...nextState, lastCheckAt: now.toISOString() };
-      const evaluation = await this.evaluate(task, client, nextState, checks);
+      const evaluation = await this.evaluate(task, client, nextState, checks, obs.lastText);
       if (evaluation.checkSessionId) nextState.checkSessionId = evaluation.checkSessionId;
       task = await this.recordChecks(task, turn.number, evaluation.result, { midTurn: true }, nextState);
       if (evaluation.result.allPassed) {
@@ -486,12 +511,11 @@ export class TaskDriver {
     if (totalsChanged || stateChanged || events.length > 0 || Object.keys(patch).length > 0) {
       await this.repo.transaction(async () => {
         if (totalsChanged) await this.repo.updateTurn(turn, turnTotals(obs));
-        const updated = await this.repo.update(task, {
-          ...patch,
-          ...(totalsChanged ? this.totals(task, turn, obs) : {}),
-          harnessState: json(nextState),
-        });
-        for (const e of events) await this.append(updated, e);
+        await this.lifecycle.record(
+          task,
+          { ...patch, ...(totalsChanged ? this.totals(task, turn, obs) : {}), harnessState: json(nextState) },
+          events,
+        );
       });
     }
     return this.config.harnessPollMs;
@@ -506,9 +530,7 @@ export class TaskDriver {
     obs: TurnObservation,
   ): Promise<NextStep> {
     if (task.status === 'running') {
-      task = await this.write(task, { status: 'verifying' }, [
-        { type: 'TASK_UPDATED', data: { previousStatus: 'running', turn: turn.number } },
-      ]);
+      task = await this.move(task, 'turn_ended', { data: { previousStatus: 'running', turn: turn.number } });
     }
     const state = readState(task.harnessState);
     const checks = checksOf(task);
@@ -517,15 +539,24 @@ export class TaskDriver {
 
     const evaluation =
       checks.length > 0
-        ? await this.evaluate(task, client, state, checks)
+        ? await this.evaluate(task, client, state, checks, obs.lastText)
         : { result: await this.weakVerdict(task, turn, obs) };
     if (evaluation.checkSessionId) state.checkSessionId = evaluation.checkSessionId;
+    const replyFailing = evaluation.result.results.some((r) => r.kind === 'reply_json' && r.status !== 'pass');
+    // A reply whose JSON does not validate gets one repair turn naming the errors, not more.
+    if (replyFailing && (state.replyRepairs ?? 0) >= 1) {
+      task = await this.recordChecks(task, turn.number, evaluation.result, {}, state);
+      return this.fail(
+        task,
+        'checks.failed',
+        'the reply still holds no JSON that validates against the schema after one repair turn',
+      );
+    }
+    if (replyFailing) state.replyRepairs = (state.replyRepairs ?? 0) + 1;
     task = await this.recordChecks(task, turn.number, evaluation.result, {}, state);
     if (evaluation.result.allPassed) return this.complete(task, evaluation.result);
     if (task.status === 'paused') return null;
-    return this.startTurn(task, host, client, {
-      failing: failureText(evaluation.result, this.config.checkEvidenceMaxBytes),
-    });
+    return this.startTurn(task, host, client, { failing: this.failureText(task, evaluation.result) });
   }
 
   private async afterIteration(
@@ -586,7 +617,7 @@ export class TaskDriver {
       if (evaluation.result.allPassed) return this.complete(task, evaluation.result, { summary });
       if (task.status === 'paused') return null;
       return this.startTurn(task, host, client, {
-        failing: failureText(evaluation.result, this.config.checkEvidenceMaxBytes),
+        failing: this.failureText(task, evaluation.result),
       });
     }
     if (task.status === 'paused') return null;
@@ -602,6 +633,8 @@ export class TaskDriver {
     client: OpencodeClient,
     state: HarnessState,
     checks: Check[],
+    /** The agent's last reply, for `reply_json` checks (none: they are an error). */
+    reply?: string | null,
   ): Promise<{ result: ChecksEvaluation; checkSessionId?: string }> {
     let checkSessionId = state.checkSessionId;
     const result = await evaluateChecks(
@@ -619,6 +652,7 @@ export class TaskDriver {
           checkSessionId = (await client.createSession({ title: `heddle checks: ${task.name}` })).id;
           return checkSessionId;
         },
+        finalReply: async () => reply ?? undefined,
         commandAgent: task.agent ?? undefined,
         commandModel: task.model ?? undefined,
         // The team's policy now, not when the task was made: turning it off stops pending command checks.
@@ -632,7 +666,7 @@ export class TaskDriver {
 
   /** No checks: idle without error and the working tree changed (OpenCode's patch parts). */
   private async weakVerdict(task: Task, turn: Turn, obs: TurnObservation): Promise<ChecksEvaluation> {
-    const earlier = await this.repo.changedFilesBefore(task.id, turn.number);
+    const earlier = await this.repo.changedFilesBefore(task.teamId, task.id, turn.number);
     const changed = [...new Set([...earlier, ...obs.changedFiles, ...turn.changedFiles])];
     const passed = changed.length > 0 && turn.outcome !== 'failed';
     const result = {
@@ -661,7 +695,7 @@ export class TaskDriver {
     task: Task,
     turnNumber: number,
     result: ChecksEvaluation,
-    opts: { midTurn?: boolean },
+    opts: { midTurn?: boolean; recheck?: { drift: boolean; changes: unknown } },
     state: HarnessState,
   ): Promise<Task> {
     return this.repo.transaction(async () => {
@@ -672,34 +706,75 @@ export class TaskDriver {
         allPassed: result.allPassed,
         results: json(result.results),
       });
-      const updated = await this.repo.update(task, { harnessState: json(state) });
-      await this.append(updated, {
-        type: 'CHECK_RESULT',
-        data: {
-          turn: turnNumber,
-          allPassed: result.allPassed,
-          status: result.status,
-          counts: result.counts,
-          midTurn: opts.midTurn ?? false,
-          failing: result.results
-            .filter((r) => r.status !== 'pass')
-            .map((r) => ({ kind: r.kind, name: r.name ?? null, status: r.status, summary: r.summary })),
+      return this.lifecycle.record(task, { harnessState: json(state) }, [
+        {
+          type: 'CHECK_RESULT',
+          data: {
+            turn: turnNumber,
+            allPassed: result.allPassed,
+            status: result.status,
+            counts: result.counts,
+            midTurn: opts.midTurn ?? false,
+            ...(opts.recheck ? { recheck: true, drift: opts.recheck.drift, changes: json(opts.recheck.changes) } : {}),
+            failing: result.results
+              .filter((r) => r.status !== 'pass')
+              .map((r) => ({ kind: r.kind, name: r.name ?? null, status: r.status, summary: r.summary })),
+          },
         },
-      });
-      return updated;
+      ]);
     });
   }
 
   private async lastFailures(task: Task): Promise<string | undefined> {
-    const run = await this.repo.latestCheckRun(task.id);
+    const run = await this.repo.latestCheckRun(task.teamId, task.id);
     if (!run || run.allPassed) return undefined;
-    return failureText(
-      { results: run.results as unknown as CheckResult[] } as ChecksEvaluation,
-      this.config.checkEvidenceMaxBytes,
-    );
+    return this.failureText(task, { results: run.results as unknown as CheckResult[] } as ChecksEvaluation);
   }
 
   // ---- user actions on the host ---------------------------------------------------------------
+
+  /**
+   * `POST /api/tasks/{id}/recheck`: the checks of a finished task, again, on the host it ran on. A
+   * CHECK_RESULT says how they stand now, `drift: true` when a pass became a fail, and what changed
+   * since the last run (file digests, git HEAD and dirty state); the status stays.
+   */
+  private async recheck(task: Task): Promise<NextStep> {
+    const host = task.hostId ? await this.repo.host(task.teamId, task.hostId) : null;
+    // A reply is not re-read: the workspace is what drifts.
+    const checks = checksOf(task).filter((c) => c.kind !== 'reply_json');
+    if (!host || checks.length === 0) {
+      await this.move(task, 'action_handled', {
+        events: [{ type: 'LOG_LINE', data: { level: 'warn', message: 'recheck skipped: no host or no checks' } }],
+      });
+      return null;
+    }
+    const state = readState(task.harnessState);
+    const previous = await this.repo.latestCheckRun(task.teamId, task.id);
+    let evaluation: { result: ChecksEvaluation; checkSessionId?: string };
+    try {
+      evaluation = await this.evaluate(task, this.clients.forHost(host, task.workspace), state, checks);
+    } catch (err) {
+      if (!(err instanceof OpencodeError)) throw err;
+      const since = state.hostErrorSince ? Date.parse(state.hostErrorSince) : this.clock.now().getTime();
+      if (this.clock.now().getTime() - since < this.config.harnessHostLostSeconds * 1000) {
+        await this.noteHostError(task, state, err);
+        return this.config.harnessPollMs * 2;
+      }
+      await this.move(task, 'action_handled', {
+        events: [{ type: 'LOG_LINE', data: { level: 'warn', message: `recheck gave up: ${describeError(err)}` } }],
+      });
+      return null;
+    }
+    if (evaluation.checkSessionId) state.checkSessionId = evaluation.checkSessionId;
+    const changes = compareEvidence(
+      previous ? { results: previous.results as unknown as CheckResult[] } : null,
+      evaluation.result,
+    );
+    const drift = previous?.allPassed === true && !evaluation.result.allPassed;
+    task = await this.recordChecks(task, task.currentTurn, evaluation.result, { recheck: { drift, changes } }, state);
+    await this.move(task, 'action_handled');
+    return null;
+  }
 
   /** Abort: stop the agent, reject what it still waits on, mark the turn. */
   private async cleanup(task: Task): Promise<NextStep> {
@@ -717,7 +792,7 @@ export class TaskDriver {
         }
         // The host stayed away: give up on it; the abort itself is already recorded.
       }
-      const turn = await this.repo.turn(task.id, task.currentTurn);
+      const turn = await this.repo.turn(task.teamId, task.id, task.currentTurn);
       if (turn && turn.outcome === 'sent') {
         await this.repo.updateTurn(turn, {
           outcome: 'aborted',
@@ -726,8 +801,8 @@ export class TaskDriver {
         });
       }
     }
-    await this.write(task, { pendingAction: null }, []);
-    if (host) await this.repo.refreshHostLoad(host.id);
+    await this.move(task, 'action_handled');
+    if (host) await this.hosts.refreshLoad(task.teamId, host.id);
     return null;
   }
 
@@ -735,7 +810,7 @@ export class TaskDriver {
   private async takeover(task: Task): Promise<NextStep> {
     const host = task.hostId ? await this.repo.host(task.teamId, task.hostId) : null;
     if (!host || !task.sessionId) {
-      task = await this.write(task, { pendingAction: null, status: 'queued' }, []);
+      task = await this.move(task, 'requeued');
       return 0;
     }
     const client = this.clients.forHost(host, task.workspace);
@@ -744,7 +819,7 @@ export class TaskDriver {
     } catch (err) {
       return this.hostTrouble(task, readState(task.harnessState), err);
     }
-    const turn = await this.repo.turn(task.id, task.currentTurn);
+    const turn = await this.repo.turn(task.teamId, task.id, task.currentTurn);
     if (turn && turn.outcome === 'sent') {
       await this.repo.updateTurn(turn, {
         outcome: 'aborted',
@@ -752,7 +827,7 @@ export class TaskDriver {
         error: 'taken over by a user',
       });
     }
-    task = await this.write(task, { pendingAction: null }, []);
+    task = await this.move(task, 'action_handled');
     return this.startTurn(task, host, client, { freshBudget: true });
   }
 
@@ -793,34 +868,37 @@ export class TaskDriver {
   private async complete(task: Task, result: ChecksEvaluation, extra: { summary?: string | null } = {}) {
     const now = this.clock.now();
     const hostId = task.hostId;
-    await this.write(
-      task,
-      {
-        status: 'completed',
+    await this.move(task, 'checks_passed', {
+      patch: {
         reason: null,
         reasonDetail: null,
         stale: false,
         finishedAt: now,
-        result: json({
-          checks: result.counts,
-          verification: task.verification,
-          ...(extra.summary ? { summary: extra.summary } : {}),
-        }),
+        // A `reply_json` check's parsed value is the task's result (structured output); otherwise a summary.
+        result:
+          result.result !== undefined
+            ? result.result === null
+              ? Prisma.JsonNull
+              : json(result.result)
+            : json({
+                checks: result.counts,
+                verification: task.verification,
+                ...(extra.summary ? { summary: extra.summary } : {}),
+              }),
       },
-      [{ type: 'TASK_COMPLETED', data: { verification: task.verification, checks: result.counts } }],
-    );
-    if (hostId) await this.repo.refreshHostLoad(hostId);
+      data: { verification: task.verification, checks: json(result.counts) },
+    });
+    if (hostId) await this.hosts.refreshLoad(task.teamId, hostId);
     return null;
   }
 
   private async fail(task: Task, reason: FailureReason | string, detail: string): Promise<NextStep> {
     const hostId = task.hostId;
-    await this.write(
-      task,
-      { status: 'failed', reason, reasonDetail: detail, stale: false, finishedAt: this.clock.now() },
-      [{ type: 'TASK_FAILED', data: { reason, reasonDetail: detail } }],
-    );
-    if (hostId) await this.repo.refreshHostLoad(hostId);
+    await this.move(task, 'failed', {
+      patch: { reason, reasonDetail: detail, stale: false, finishedAt: this.clock.now() },
+      data: { reason, reasonDetail: detail },
+    });
+    if (hostId) await this.hosts.refreshLoad(task.teamId, hostId);
     return null;
   }
 
@@ -875,27 +953,28 @@ export class TaskDriver {
         changedFiles: obs.changedFiles,
       });
       const state = readState(task.harnessState);
-      const updated = await this.repo.update(task, {
+      const patch: TaskPatch = {
         ...this.totals(task, turn, obs),
         claimedComplete: obs.claimedComplete,
         stale: false,
         harnessState: json({ ...state, stale: { ...INITIAL_STALE } }),
-      });
-      await this.append(updated, {
-        type: 'TURN_FINISHED',
-        data: {
-          turn: turn.number,
-          outcome,
-          ...(error ? { error } : {}),
-          tokens: json(obs.tokens),
-          costUsd: obs.costUsd,
-          durationMs: now.getTime() - turn.startedAt.getTime(),
-          claimedComplete: obs.claimedComplete,
-          changedFiles: obs.changedFiles.length,
-          activity: json(obs.activity),
+      };
+      return this.lifecycle.record(task, patch, [
+        {
+          type: 'TURN_FINISHED',
+          data: {
+            turn: turn.number,
+            outcome,
+            ...(error ? { error } : {}),
+            tokens: json(obs.tokens),
+            costUsd: obs.costUsd,
+            durationMs: now.getTime() - turn.startedAt.getTime(),
+            claimedComplete: obs.claimedComplete,
+            changedFiles: obs.changedFiles.length,
+            activity: json(obs.activity),
+          },
         },
-      });
-      return updated;
+      ]);
     });
   }
 
@@ -990,36 +1069,29 @@ export class TaskDriver {
     }
   }
 
-  private async write(task: Task, data: Prisma.TaskUpdateManyMutationInput, events: EventSpec[]): Promise<Task> {
-    return this.repo.transaction(async () => {
-      const updated = await this.repo.update(task, data);
-      for (const e of events) await this.append(updated, e);
-      return updated;
-    });
+  /** What the next turn's prompt says of the failing checks ({{FAILING_CHECKS}}). */
+  private failureText(task: Task, result: ChecksEvaluation): string {
+    return (
+      describeFailures(result.results, {
+        evidenceMaxBytes: this.config.checkEvidenceMaxBytes,
+        checks: checksOf(task),
+      }) || 'The checks did not pass.'
+    );
   }
 
-  private append(task: Task, event: EventSpec) {
-    return this.events.append(task.teamId, {
-      type: event.type,
-      taskId: task.id,
-      hostId: task.hostId,
-      data: { ...taskEventData(task), ...event.data },
-    });
+  /** Bookkeeping that changes no state (TaskLifecycle.record). */
+  private write(task: Task, data: TaskPatch, events: EventSpec[]): Promise<Task> {
+    return this.lifecycle.record(task, data, events);
   }
-}
 
-/** What every task event carries: who it is and where it stands (never tool output or secrets). */
-export function taskEventData(task: Task): Prisma.InputJsonObject {
-  return {
-    name: task.name,
-    status: task.status,
-    reason: task.reason,
-    verification: task.verification,
-    currentTurn: task.currentTurn,
-    stale: task.stale,
-    claimedComplete: task.claimedComplete,
-    progress: (task.progress ?? null) as Prisma.InputJsonValue,
-  };
+  /** A transition of the lifecycle table (TaskLifecycle.advance). */
+  private move(
+    task: Task,
+    trigger: HarnessTrigger,
+    change: Parameters<TaskLifecycle['advance']>[2] = {},
+  ): Promise<Task> {
+    return this.lifecycle.advance(task, trigger, change);
+  }
 }
 
 function checksOf(task: Task): Check[] {
@@ -1035,10 +1107,6 @@ function turnTotals(obs: TurnObservation) {
     tokensCacheWrite: obs.tokens.cacheWrite,
     costUsd: obs.costUsd,
   };
-}
-
-function failureText(result: ChecksEvaluation, evidenceMaxBytes: number): string {
-  return describeFailures(result.results, { evidenceMaxBytes }) || 'The checks did not pass.';
 }
 
 function planResult(reason: string, summary: string | null): ChecksEvaluation {

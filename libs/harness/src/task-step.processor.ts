@@ -4,7 +4,9 @@ import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Job, Queue, UnrecoverableError } from 'bullmq';
 import { AppConfig } from '@heddle/config';
+import { FairQueueService } from '@heddle/hosts';
 import { DrainDeadline, JOBS, QUEUES, QueueMetrics, TaskStepPayload, WorkScope, jobIds } from '@heddle/queue';
+import { TasksRepository } from '@heddle/tasks';
 import { HarnessRepository } from './harness.repository';
 import { TaskDriver } from './task-driver';
 
@@ -32,14 +34,16 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
   private readonly logger = new Logger(TaskStepProcessor.name);
   private readonly owner = `${hostname()}:${process.pid}`;
   /** Steps running now: task id → the lease owner they took it as. */
-  private readonly inFlight = new Map<string, string>();
+  private readonly inFlight = new Map<string, { teamId: string; owner: string }>();
 
   constructor(
     private readonly repo: HarnessRepository,
+    private readonly tasks: TasksRepository,
     private readonly driver: TaskDriver,
     private readonly config: AppConfig,
     private readonly metrics: QueueMetrics,
     private readonly scope: WorkScope,
+    private readonly fairQueue: FairQueueService,
     @InjectQueue(QUEUES.harness) private readonly queue: Queue<TaskStepPayload & { retry?: number }>,
     deadline: DrainDeadline,
   ) {
@@ -59,9 +63,9 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
   private async letGo(): Promise<void> {
     const now = new Date();
     await Promise.all(
-      [...this.inFlight].map(async ([taskId, owner]) => {
+      [...this.inFlight].map(async ([taskId, { teamId, owner }]) => {
         try {
-          await this.repo.release(taskId, owner, now);
+          await this.tasks.releaseLease(teamId, taskId, owner, now);
           this.logger.warn(`shutting down mid-step: lease of task ${taskId} given back, due now`);
         } catch (err) {
           this.logger.error(`could not give back the lease of task ${taskId}: ${String(err)}`);
@@ -83,18 +87,22 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
   }
 
   async step(payload: TaskStepPayload & { retry?: number }): Promise<StepResult> {
+    // A job of an older version carries no team: every query below is scoped by it, so it ends, and
+    // the sweep (which reads each task's team) enqueues the task again if it has work left.
+    if (!payload.teamId) return 'gone';
+    const { teamId } = payload;
     const owner = `${this.owner}:${randomUUID()}`;
     const leaseSeconds = this.config.harnessLeaseSeconds;
     // A superseded scheduled step ends without touching the lease: taking it, even briefly, could
     // turn away the live step of the same task.
     if (payload.dueMs !== undefined) {
-      const wakeAt = await this.repo.wakeAt(payload.taskId);
+      const wakeAt = await this.repo.wakeAt(teamId, payload.taskId);
       if (wakeAt === undefined) return 'gone';
       if (wakeAt?.getTime() !== payload.dueMs) return 'superseded';
     }
-    const task = await this.repo.acquire(payload.taskId, owner, leaseSeconds);
+    const task = await this.tasks.acquireLease(teamId, payload.taskId, owner, leaseSeconds);
     if (!task) {
-      const exists = await this.repo.find(payload.taskId);
+      const exists = await this.repo.find(teamId, payload.taskId);
       if (!exists) return 'gone';
       // Another step holds the task. Look again a little later: that step may be one that does
       // not schedule a follow-up (it ended the task, or a wake-up raced this scheduled step).
@@ -110,12 +118,12 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
       return 'busy';
     }
     if (payload.dueMs !== undefined && task.wakeAt?.getTime() !== payload.dueMs) {
-      await this.repo.release(task.id, owner, undefined);
+      await this.tasks.releaseLease(teamId, task.id, owner, undefined);
       return 'superseded';
     }
-    this.inFlight.set(task.id, owner);
+    this.inFlight.set(task.id, { teamId, owner });
     const renewal = setInterval(
-      () => void this.repo.renew(task.id, owner, leaseSeconds).catch(() => undefined),
+      () => void this.tasks.renewLease(teamId, task.id, owner, leaseSeconds).catch(() => undefined),
       (leaseSeconds * 1000) / 3,
     );
     let next: number | null;
@@ -130,14 +138,16 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
     }
     const due = next === null ? null : Date.now() + Math.max(0, next);
     // The due time is recorded before the job exists: if the enqueue is lost, the sweep sees it overdue.
-    await this.repo.release(task.id, owner, due === null ? null : new Date(due));
+    await this.tasks.releaseLease(teamId, task.id, owner, due === null ? null : new Date(due));
     if (due !== null) {
       await this.queue.add(
         JOBS.taskStep,
-        { taskId: task.id, dueMs: due },
+        { teamId, taskId: task.id, dueMs: due },
         { jobId: jobIds.taskStep(task.id, due), delay: Math.max(0, due - Date.now()), priority: SCHEDULED_PRIORITY },
       );
     }
+    // Nothing scheduled: the task may have given back a session; hand it to the next in the fair order.
+    if (due === null) await this.fairQueue.wakeNext(task.id);
     return 'stepped';
   }
 
@@ -148,9 +158,9 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
     // Under the id of the scheduled step itself: a step that is merely late (a backlog) is still in
     // the queue and BullMQ adds nothing; only a lost one is created again.
     await this.queue.addBulk(
-      overdue.map(({ id, wakeAt }, i) => ({
+      overdue.map(({ id, teamId, wakeAt }, i) => ({
         name: JOBS.taskStep,
-        data: wakeAt ? { taskId: id, dueMs: wakeAt.getTime() } : { taskId: id },
+        data: wakeAt ? { teamId, taskId: id, dueMs: wakeAt.getTime() } : { teamId, taskId: id },
         opts: { jobId: wakeAt ? jobIds.taskStep(id, wakeAt.getTime()) : jobIds.taskWake(id, now, i) },
       })),
     );

@@ -33,6 +33,8 @@ export const jobIds = {
 };
 
 export interface TaskStepPayload {
+  /** The task's team: every query the step makes is scoped by it (jobs of older versions lack it). */
+  teamId: string;
   taskId: string;
   /**
    * The due time this job was scheduled for (ms since epoch). A step job whose `dueMs` no longer

@@ -18,11 +18,11 @@ export class TaskWaker {
 
   constructor(@InjectQueue(QUEUES.harness) private readonly queue: Queue<TaskStepPayload>) {}
 
-  async wake(taskId: string): Promise<void> {
+  async wake(teamId: string, taskId: string): Promise<void> {
     const n = (this.counter = (this.counter + 1) % 1_000_000);
     try {
       await bestEffort(this.queue, () =>
-        this.queue.add(JOBS.taskStep, { taskId }, { jobId: jobIds.taskWake(taskId, Date.now(), n) }),
+        this.queue.add(JOBS.taskStep, { teamId, taskId }, { jobId: jobIds.taskWake(taskId, Date.now(), n) }),
       );
       this.outage.recovered('tasks are woken');
     } catch (err) {

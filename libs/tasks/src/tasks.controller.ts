@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query, UseInterceptors } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiCreatedResponse,
   ApiExtraModels,
   ApiHeader,
@@ -12,7 +13,7 @@ import { CHECK_DTO_CLASSES } from '@heddle/checks';
 import { AuthContext, CurrentAuth, IdParam, PageQueryDto, RequireScopes } from '@heddle/common';
 import { CreatedOrReplayedInterceptor } from './created-or-replayed.interceptor';
 import { IdempotencyKey } from './idempotency-key.decorator';
-import { CreateTaskDto, ListTasksQueryDto, ResumeTaskDto, TakeoverTaskDto } from './dto/task.dto';
+import { CreateTaskDto, ListTasksQueryDto, MarkTaskDto, ResumeTaskDto, TakeoverTaskDto } from './dto/task.dto';
 import { CheckRunPageDto, TaskPageDto, TaskResponseDto, TurnPageDto } from './dto/task-response.dto';
 import { CreatedTask, TasksService } from './tasks.service';
 
@@ -124,6 +125,48 @@ export class TasksController {
     @Body() dto: TakeoverTaskDto,
   ): Promise<TaskResponseDto> {
     return this.tasks.takeover(auth, id, dto);
+  }
+
+  @Post(':id/complete')
+  @HttpCode(200)
+  @RequireScopes('tasks:write')
+  @ApiOperation({
+    summary: 'Mark a task completed by hand',
+    description:
+      'A human verdict, recorded as `verification: "manual"` with who and why — never as check evidence. A running session is aborted. Also over a failed or aborted task; 409 when it is already completed.',
+  })
+  @ApiOkResponse({ type: TaskResponseDto })
+  complete(
+    @CurrentAuth() auth: AuthContext,
+    @IdParam() id: string,
+    @Body() dto: MarkTaskDto,
+  ): Promise<TaskResponseDto> {
+    return this.tasks.markComplete(auth, id, dto);
+  }
+
+  @Post(':id/fail')
+  @HttpCode(200)
+  @RequireScopes('tasks:write')
+  @ApiOperation({
+    summary: 'Mark a task failed by hand',
+    description: 'Reason `manual`, with who and why; a running session is aborted. 409 when it has already finished.',
+  })
+  @ApiOkResponse({ type: TaskResponseDto })
+  fail(@CurrentAuth() auth: AuthContext, @IdParam() id: string, @Body() dto: MarkTaskDto): Promise<TaskResponseDto> {
+    return this.tasks.markFailed(auth, id, dto);
+  }
+
+  @Post(':id/recheck')
+  @HttpCode(202)
+  @RequireScopes('tasks:write')
+  @ApiOperation({
+    summary: 'Run the checks of a finished task again (drift)',
+    description:
+      'On the host it ran on, without changing its status: a `CHECK_RESULT` event with `recheck: true` and `drift: true` when checks that passed now fail, plus what changed since (files, git HEAD, dirty state). 409 unless the task has finished on a host.',
+  })
+  @ApiAcceptedResponse({ type: TaskResponseDto })
+  recheck(@CurrentAuth() auth: AuthContext, @IdParam() id: string): Promise<TaskResponseDto> {
+    return this.tasks.recheck(auth, id);
   }
 
   @Post(':id/archive')

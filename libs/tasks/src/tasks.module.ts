@@ -3,14 +3,15 @@ import { AuditModule } from '@heddle/audit';
 import { EventsModule } from '@heddle/events';
 import { SseModule } from '@heddle/platform';
 import { TaskEventsController } from './task-events.controller';
+import { TaskLifecycle } from './task-lifecycle';
 import { TasksController } from './tasks.controller';
 import { TasksRepository } from './tasks.repository';
 import { TasksService } from './tasks.service';
 
 @Module({
   imports: [AuditModule, EventsModule],
-  providers: [TasksRepository, TasksService],
-  exports: [TasksService, TasksRepository],
+  providers: [TasksRepository, TasksService, TaskLifecycle],
+  exports: [TasksService, TasksRepository, TaskLifecycle],
 })
 export class TasksModule {}
 

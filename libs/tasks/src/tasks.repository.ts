@@ -11,6 +11,17 @@ export interface TaskFilter {
   archived: boolean;
 }
 
+/** A write lost to another writer (a user action, another worker): the harness re-reads and decides again. */
+export class TaskChangedError extends Error {
+  constructor(taskId: string) {
+    super(`task ${taskId} changed while the harness was deciding; it will look again`);
+  }
+}
+
+/**
+ * The tasks table's only writer (the API's changes and the harness's alike); turns and check runs
+ * are the harness's.
+ */
 @Injectable()
 export class TasksRepository {
   constructor(@InjectTransactionHost() private readonly txHost: TxHost) {}
@@ -56,6 +67,67 @@ export class TasksRepository {
     const { count } = await this.txHost.tx.task.updateMany({ where: { teamId, id }, data });
     if (count !== 1) throw new Error(`task ${id} vanished during an update`);
     return (await this.find(teamId, id))!;
+  }
+
+  /** The team's unfinished tasks working in (or bound to) an OpenCode session, locked: one writer per session. */
+  async liveWithSessionForUpdate(teamId: string, sessionId: string, exceptId: string): Promise<Task[]> {
+    const rows = await this.txHost.tx.$queryRaw<{ id: string }[]>`
+      SELECT "id" FROM "tasks"
+      WHERE "teamId" = ${teamId}::uuid AND "id" <> ${exceptId}::uuid
+        AND ("sessionId" = ${sessionId} OR "bindSessionId" = ${sessionId})
+        AND "status" IN ('queued', 'dispatching', 'running', 'verifying', 'paused')
+      FOR UPDATE`;
+    if (rows.length === 0) return [];
+    return this.txHost.tx.task.findMany({ where: { teamId, id: { in: rows.map((r) => r.id) } } });
+  }
+
+  /** Writes over the version read; another writer in between → TaskChangedError. Returns the new row. */
+  async updateVersioned(task: Task, data: Prisma.TaskUpdateManyMutationInput): Promise<Task> {
+    try {
+      // One UPDATE … RETURNING: the version in the unique filter makes it conditional.
+      return await this.txHost.tx.task.update({
+        where: { id: task.id, teamId: task.teamId, version: task.version },
+        data: { ...data, version: { increment: 1 } },
+      });
+    } catch (err) {
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2025') {
+        throw new TaskChangedError(task.id);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Takes the task's lease when nobody holds it (or the holder's lease ran out) and returns the
+   * task; null when another step holds it or the task is gone.
+   */
+  async acquireLease(teamId: string, taskId: string, owner: string, leaseSeconds: number): Promise<Task | null> {
+    // RETURNING * hands back the row as Prisma's own read would (jsonb parsed, timestamptz as Date).
+    const rows = await this.txHost.tx.$queryRaw<Task[]>`
+      UPDATE "tasks" SET "leaseOwner" = ${owner}, "leaseUntil" = now() + make_interval(secs => ${leaseSeconds})
+      WHERE "id" = ${taskId}::uuid AND "teamId" = ${teamId}::uuid
+        AND ("leaseUntil" IS NULL OR "leaseUntil" < now())
+      RETURNING *`;
+    return rows[0] ?? null;
+  }
+
+  async renewLease(teamId: string, taskId: string, owner: string, leaseSeconds: number): Promise<void> {
+    await this.txHost.tx.$executeRaw`
+      UPDATE "tasks" SET "leaseUntil" = now() + make_interval(secs => ${leaseSeconds})
+      WHERE "id" = ${taskId}::uuid AND "teamId" = ${teamId}::uuid AND "leaseOwner" = ${owner}`;
+  }
+
+  /** Gives the lease back and records when the next step is due (null: none scheduled; undefined: unchanged). */
+  async releaseLease(teamId: string, taskId: string, owner: string, wakeAt: Date | null | undefined): Promise<void> {
+    if (wakeAt === undefined) {
+      await this.txHost.tx.$executeRaw`
+        UPDATE "tasks" SET "leaseOwner" = NULL, "leaseUntil" = NULL
+        WHERE "id" = ${taskId}::uuid AND "teamId" = ${teamId}::uuid AND "leaseOwner" = ${owner}`;
+      return;
+    }
+    await this.txHost.tx.$executeRaw`
+      UPDATE "tasks" SET "leaseOwner" = NULL, "leaseUntil" = NULL, "wakeAt" = ${wakeAt}
+      WHERE "id" = ${taskId}::uuid AND "teamId" = ${teamId}::uuid AND "leaseOwner" = ${owner}`;
   }
 
   async delete(teamId: string, id: string): Promise<boolean> {

@@ -3,12 +3,11 @@ import { AuditService } from '@heddle/audit';
 import {
   AuthContext,
   BadRequestError,
+  actorLabel,
   Clock,
   ConflictError,
-  EventType,
   ForbiddenError,
   ForbiddenScopeError,
-  InvalidStateError,
   NotFoundError,
   Page,
   decodeCursor,
@@ -16,13 +15,13 @@ import {
   toPage,
 } from '@heddle/common';
 import { Prisma, Task, Transactional, isUniqueViolation } from '@heddle/db';
-import { EventsWriter } from '@heddle/events';
 import { TaskWaker } from '@heddle/queue';
 import { requestHash } from './canonical-json';
-import type { CreateTaskDto, ListTasksQueryDto, ResumeTaskDto, TakeoverTaskDto } from './dto/task.dto';
+import type { CreateTaskDto, ListTasksQueryDto, MarkTaskDto, ResumeTaskDto, TakeoverTaskDto } from './dto/task.dto';
 import type { CheckRunResponseDto, TaskResponseDto, TurnResponseDto } from './dto/task-response.dto';
 import { unknownPlaceholders } from './prompt-template';
-import { TaskAction, TaskStatus, transition } from './task-state';
+import { TaskLifecycle } from './task-lifecycle';
+import { TaskAction } from './task-state';
 import { toCheckRunResponse, toTaskResponse, toTurnResponse } from './task-view';
 import { TasksRepository } from './tasks.repository';
 
@@ -45,10 +44,10 @@ export interface CreatedTask {
 export class TasksService {
   constructor(
     private readonly repository: TasksRepository,
-    private readonly events: EventsWriter,
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly waker: TaskWaker,
+    private readonly lifecycle: TaskLifecycle,
   ) {}
 
   /**
@@ -71,7 +70,7 @@ export class TasksService {
     }
     try {
       const task = await this.insert(auth, dto, idempotencyKey, hash);
-      await this.waker.wake(task.id); // after the commit: the harness reads what Postgres holds
+      if (task.status !== 'paused') await this.waker.wake(auth.teamId, task.id); // after the commit: the harness reads what Postgres holds
       return { task, created: true };
     } catch (err) {
       // Two requests with one key raced: the loser answers what the winner stored.
@@ -114,90 +113,75 @@ export class TasksService {
   }
 
   abort(auth: AuthContext, id: string): Promise<TaskResponseDto> {
-    return this.changeAndWake(
-      auth,
-      id,
-      'abort',
-      {},
-      () => ({
-        status: 'aborted',
-        reason: null,
-        reasonDetail: 'aborted by a user',
-        finishedAt: this.clock.now(),
-        stale: false,
-        // The harness stops the session and rejects what it still waits on.
-        pendingAction: 'abort',
-      }),
-      'TASK_ABORTED',
-    );
+    return this.actAndWake(auth, id, 'abort', {
+      patch: { reason: null, reasonDetail: 'aborted by a user', finishedAt: this.clock.now(), stale: false },
+    });
   }
 
   pause(auth: AuthContext, id: string): Promise<TaskResponseDto> {
-    return this.changeAndWake(auth, id, 'pause', {}, () => ({ status: 'paused' }), 'TASK_UPDATED');
+    return this.actAndWake(auth, id, 'pause');
   }
 
   resume(auth: AuthContext, id: string, dto: ResumeTaskDto): Promise<TaskResponseDto> {
-    return this.changeAndWake(
-      auth,
-      id,
-      'resume',
-      { newGoal: dto.goal !== undefined },
-      (_task, to) => ({
-        status: to,
+    return this.actAndWake(auth, id, 'resume', {
+      newGoal: dto.goal !== undefined,
+      patch: {
         reason: null,
         reasonDetail: null,
         finishedAt: null,
         stale: false,
-        // A fresh budget, and a new turn (or a new dispatch) once the harness looks.
-        pendingAction: 'resume',
         ...(dto.goal !== undefined ? { goal: dto.goal } : {}),
-      }),
-      'TASK_UPDATED',
-    );
+      },
+    });
   }
 
   takeover(auth: AuthContext, id: string, dto: TakeoverTaskDto): Promise<TaskResponseDto> {
-    return this.changeAndWake(
-      auth,
-      id,
-      'takeover',
-      { newGoal: true },
-      () => ({
-        status: 'running',
-        goal: dto.goal,
+    return this.actAndWake(auth, id, 'takeover', {
+      newGoal: true,
+      patch: { goal: dto.goal, reason: null, reasonDetail: null, finishedAt: null, stale: false },
+    });
+  }
+
+  /** A human verdict: completed by hand (`verification: "manual"`), never confused with check evidence. */
+  markComplete(auth: AuthContext, id: string, dto: MarkTaskDto): Promise<TaskResponseDto> {
+    const by = actorLabel(auth);
+    return this.actAndWake(auth, id, 'mark_complete', {
+      patch: {
+        verification: 'manual',
         reason: null,
-        reasonDetail: null,
-        finishedAt: null,
+        reasonDetail: dto.reason,
+        finishedAt: this.clock.now(),
         stale: false,
-        // The harness aborts what runs, then prompts the same session with the new goal.
-        pendingAction: 'takeover',
-      }),
-      'TASK_UPDATED',
-    );
+        result: { verification: 'manual', by, reason: dto.reason },
+      },
+      data: { verification: 'manual', by, reasonDetail: dto.reason },
+    });
   }
 
-  archive(auth: AuthContext, id: string): Promise<TaskResponseDto> {
-    return this.change(auth, id, 'archive', {}, () => ({ archived: true }), 'TASK_UPDATED');
+  /** A human verdict: failed by hand, with reason `manual`. */
+  markFailed(auth: AuthContext, id: string, dto: MarkTaskDto): Promise<TaskResponseDto> {
+    return this.actAndWake(auth, id, 'mark_failed', {
+      patch: { reason: 'manual', reasonDetail: dto.reason, finishedAt: this.clock.now(), stale: false },
+      data: { reason: 'manual', reasonDetail: dto.reason, by: actorLabel(auth) },
+    });
   }
 
-  @Transactional()
+  /** The checks of a finished task, run again on its host: a CHECK_RESULT (`recheck`, `drift`); the status stays. */
+  async recheck(auth: AuthContext, id: string): Promise<TaskResponseDto> {
+    const task = await this.mustFind(auth.teamId, id);
+    const checks = Array.isArray(task.checks) ? (task.checks as { kind?: unknown }[]) : [];
+    if (!checks.some((c) => c.kind !== 'reply_json')) {
+      throw new ConflictError('task/no_checks', `task ${id} has no workspace checks to run again`);
+    }
+    return this.actAndWake(auth, id, 'recheck');
+  }
+
+  async archive(auth: AuthContext, id: string): Promise<TaskResponseDto> {
+    return this.view(await this.lifecycle.userAction(auth, id, 'archive', { patch: { archived: true } }));
+  }
+
   async delete(auth: AuthContext, id: string): Promise<void> {
-    const task = await this.lockedTask(auth.teamId, id);
-    const verdict = transition('delete', {
-      status: task.status as TaskStatus,
-      hasSession: task.sessionId !== null,
-      newGoal: false,
-    });
-    if (!verdict.ok) throw new InvalidStateError('task', task.status, `delete (${verdict.why})`);
-    await this.repository.delete(auth.teamId, id);
-    await this.audit.record({
-      teamId: auth.teamId,
-      actor: auth,
-      action: 'task.delete',
-      targetType: 'task',
-      targetId: id,
-      details: { name: task.name },
-    });
+    await this.lifecycle.userAction(auth, id, 'delete');
   }
 
   @Transactional()
@@ -230,8 +214,9 @@ export class TasksService {
       verification: checks.length > 0 ? 'checks' : 'weak',
       idempotencyKey: idempotencyKey ?? null,
       requestHash: hash,
-      // Due now: if the wake-up after the commit is lost, the harness sweep finds it overdue.
-      wakeAt: this.clock.now(),
+      // A start gate (`start: false`) keeps it paused until resumed; otherwise it is due now: if the
+      // wake-up after the commit is lost, the harness sweep finds it overdue.
+      ...(dto.start === false ? { status: 'paused', wakeAt: null } : { wakeAt: this.clock.now() }),
     });
     await this.audit.record({
       teamId: auth.teamId,
@@ -241,7 +226,9 @@ export class TasksService {
       targetId: task.id,
       details: { name: task.name },
     });
-    await this.events.append(auth.teamId, { type: 'TASK_CREATED', taskId: task.id, data: eventData(task) });
+    // One writer per session: a task bound to a session takes it over from any live task in it.
+    const handedOver = dto.sessionId ? await this.lifecycle.handOverSession(task, dto.sessionId) : [];
+    await this.lifecycle.created(task, handedOver.length ? { handoverFrom: handedOver } : undefined);
     return toTaskResponse(task, null);
   }
 
@@ -300,57 +287,20 @@ export class TasksService {
     }
   }
 
-  /** A user action, then a wake-up for the harness once it has committed. */
-  private async changeAndWake(...args: Parameters<TasksService['change']>): Promise<TaskResponseDto> {
-    const task = await this.change(...args);
-    await this.waker.wake(task.id);
-    return task;
-  }
-
-  /** One user action: lock, check the transition, write the change and its event in one transaction. */
-  @Transactional()
-  private async change(
+  /** A user action (TaskLifecycle), then a wake-up for the harness once it has committed. */
+  private async actAndWake(
     auth: AuthContext,
     id: string,
     action: TaskAction,
-    facts: { newGoal?: boolean },
-    patch: (task: Task, to: TaskStatus) => Prisma.TaskUpdateManyMutationInput,
-    event: EventType,
+    options: Parameters<TaskLifecycle['userAction']>[3] = {},
   ): Promise<TaskResponseDto> {
-    const task = await this.lockedTask(auth.teamId, id);
-    const verdict = transition(action, {
-      status: task.status as TaskStatus,
-      hasSession: (task.sessionId ?? task.bindSessionId) !== null,
-      newGoal: facts.newGoal ?? false,
-    });
-    if (!verdict.ok) throw new InvalidStateError('task', task.status, `${action} (${verdict.why})`);
-    const to = verdict.to === 'unchanged' ? (task.status as TaskStatus) : verdict.to;
-    const updated = await this.repository.update(auth.teamId, id, {
-      ...patch(task, to),
-      // A harness step in flight writes only over the version it read: it sees this change and re-decides.
-      version: { increment: 1 },
-      wakeAt: this.clock.now(),
-    });
-    await this.audit.record({
-      teamId: auth.teamId,
-      actor: auth,
-      action: `task.${action}`,
-      targetType: 'task',
-      targetId: id,
-      details: { from: task.status, to: updated.status },
-    });
-    await this.events.append(auth.teamId, {
-      type: event,
-      taskId: id,
-      data: { ...eventData(updated), action, previousStatus: task.status },
-    });
-    return toTaskResponse(updated, await this.repository.latestCheckRun(auth.teamId, id));
+    const task = await this.lifecycle.userAction(auth, id, action, options);
+    await this.waker.wake(task.teamId, task.id);
+    return this.view(task);
   }
 
-  private async lockedTask(teamId: string, id: string): Promise<Task> {
-    const task = await this.repository.findForUpdate(teamId, id);
-    if (!task) throw new NotFoundError('task', id);
-    return task;
+  private async view(task: Task): Promise<TaskResponseDto> {
+    return toTaskResponse(task, await this.repository.latestCheckRun(task.teamId, task.id));
   }
 
   private async mustFind(teamId: string, id: string): Promise<Task> {
@@ -367,15 +317,4 @@ function pickBudgets(source: object): Partial<Record<keyof typeof HEDDLE_DEFAULT
     if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
   }
   return out;
-}
-
-/** What every task event carries: who it is and where it stands (never tool output or secrets). */
-function eventData(task: Task): Prisma.InputJsonObject {
-  return {
-    name: task.name,
-    status: task.status,
-    reason: task.reason,
-    verification: task.verification,
-    currentTurn: task.currentTurn,
-  };
 }

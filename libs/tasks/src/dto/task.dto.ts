@@ -7,6 +7,7 @@ import {
   IsIn,
   IsInt,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -19,6 +20,7 @@ import {
 } from 'class-validator';
 import { ApiCheckListProperty, Check, IsCheckList } from '@heddle/checks';
 import { IsDateTime, IsOptionalNotNull, PageQueryDto } from '@heddle/common';
+import { TASK_PERMISSION_POLICY_EXAMPLE, TaskPermissionPolicyDto } from '@heddle/permissions';
 import { TASK_STATUSES, TaskStatus } from '../task-state';
 
 const LABEL = /^[a-z0-9][a-z0-9._:/-]*$/;
@@ -187,6 +189,28 @@ export class CreateTaskDto {
   @IsString()
   @Matches(/^ses_[A-Za-z0-9]+$/, { message: 'sessionId must be an OpenCode session id (ses_…)' })
   sessionId?: string;
+
+  @ApiPropertyOptional({
+    default: true,
+    example: false,
+    description:
+      'false stores the task `paused` (nothing is dispatched) until `POST /api/tasks/{id}/resume` starts it.',
+  })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  start?: boolean;
+
+  @ApiPropertyOptional({
+    type: TaskPermissionPolicyDto,
+    example: TASK_PERMISSION_POLICY_EXAMPLE,
+    description:
+      "Permission policy of the task's sessions: `edit`, `bash`, `webfetch` (`allow`, `ask` or `deny`) and `bashPatterns` become the session's OpenCode ruleset; requests that reach Heddle (`ask`) and match `autoAccept` (then the team's `autoAccept`) are answered `once` by Heddle, the others wait for a person (`GET /api/permissions?taskId=`). Omitted: the host's configuration and the team's rules.",
+  })
+  @IsOptionalNotNull()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TaskPermissionPolicyDto)
+  permission?: TaskPermissionPolicyDto;
 }
 
 export class ListTasksQueryDto extends PageQueryDto {
@@ -233,6 +257,16 @@ export class ResumeTaskDto {
   @IsString()
   @Length(1, 100_000)
   goal?: string;
+}
+
+export class MarkTaskDto {
+  @ApiProperty({
+    example: 'Reviewed by hand: the migration is applied and the service answers.',
+    description: 'Why, for people; stored as the reason detail and in the event.',
+  })
+  @IsString()
+  @Length(1, 2000)
+  reason!: string;
 }
 
 export class TakeoverTaskDto {

@@ -414,9 +414,11 @@ describeReal('harness (e2e, real opencode serve)', () => {
     let api: Api;
     const workers: RunningProcess[] = [];
 
-    async function startWorker(): Promise<RunningProcess> {
+    async function startWorker(team: TestTeam): Promise<RunningProcess> {
       const worker = await startWorkerProcess(
         {
+          // Only this team's tasks: the sweep must not step tasks other test files left behind.
+          WORKER_TEAMS: team.teamId,
           HEDDLE_ENCRYPTION_KEY: encryptionKey,
           QUEUE_PREFIX: prefix,
           WORKER_CONSUMERS: 'harness',
@@ -445,7 +447,7 @@ describeReal('harness (e2e, real opencode serve)', () => {
     it('a worker killed with SIGKILL mid-turn is replaced; the task finishes with exactly one prompt per turn', async () => {
       const team = await t.createTeam('real-killed');
       const hostId = await api.hostFor(team, server);
-      const first = await startWorker();
+      const first = await startWorker(team);
       const id = await api.createTask(team, {
         workspace: ws('killed'),
         goal: 'Write it slowly. SLOW:5000 FILE:slow.txt',
@@ -471,7 +473,7 @@ describeReal('harness (e2e, real opencode serve)', () => {
       expect(await direct('killed').sessionStatus(before.sessionId)).toEqual({ type: 'busy' });
       expect(existsSync(join(ws('killed'), 'slow.txt'))).toBe(false);
 
-      const second = await startWorker();
+      const second = await startWorker(team);
       const task = await api.settled(team, id, 30_000);
       expect(task).toMatchObject({ status: 'completed', currentTurn: 1, sessionId: before.sessionId });
       expect(existsSync(join(ws('killed'), 'slow.txt'))).toBe(true);

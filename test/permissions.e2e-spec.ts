@@ -306,50 +306,69 @@ describe('permissions and questions (e2e, fake host)', () => {
     expect((await settledTask(t, s.team, second)).status).toBe('completed');
   });
 
-  it("answers by the task's own policy before the team's (a task ruleset reaching Heddle, auto-accept)", async () => {
+  it("applies the task's policy: its ruleset is the session's (the host denies), its auto-accept answers what reaches Heddle", async () => {
     const s = await setup('perm-task-policy', { permission: { edit: 'ask', bash: 'ask' } });
     s.fake.script(/TASK-POLICY/, [
       { type: 'bash', command: 'rm -rf build', output: 'removed' },
       { type: 'write', path: 'policy.txt', content: 'ok\n' },
     ]);
-    const id = await createTask(s, {
-      goal: 'TASK-POLICY',
-      checks: [{ kind: 'file_exists', path: 'policy.txt' }],
-      permission: { bashPatterns: [{ pattern: 'rm *', action: 'deny' }], autoAccept: [{ permission: 'edit' }] },
+    const policy = { bashPatterns: [{ pattern: 'rm *', action: 'deny' }], autoAccept: [{ permission: 'edit' }] };
+    const created = await t.request('POST', '/api/tasks', {
+      token: s.team.token,
+      body: {
+        name: 'asks',
+        workspace: s.fake.workspace,
+        hostId: s.hostId,
+        goal: 'TASK-POLICY',
+        permission: policy,
+        checks: [{ kind: 'file_exists', path: 'policy.txt' }],
+      },
     });
-    // Until the task service stores `permission` (tasks."permissionPolicy"), set it as it would.
-    const prisma = t.get(PrismaService);
-    const stored = await prisma.task.findUniqueOrThrow({ where: { id }, select: { permissionPolicy: true } });
-    if (stored.permissionPolicy === null) {
-      await prisma.task.update({
-        where: { id },
-        data: {
-          permissionPolicy: {
-            bashPatterns: [{ pattern: 'rm *', action: 'deny' }],
-            autoAccept: [{ permission: 'edit' }],
-          },
-        },
-      });
-    }
+    expect(created.status).toBe(201);
+    expect(created.body.permission).toEqual(policy);
+    const id = created.body.id as string;
     const done = await settledTask(t, s.team, id);
     expect(done.status).toBe('completed');
-    const requests = await requestsOf(s.team, 'permissions', id, 2);
-    const byPermission = Object.fromEntries(requests.map((r: any) => [r.permission, r]));
-    expect(byPermission.bash).toMatchObject({
-      patterns: ['rm -rf build'],
-      status: 'replied',
-      reply: 'reject',
-      message: "Denied by the task's permission policy in Heddle.",
-      repliedBy: 'policy',
-    });
-    expect(byPermission.edit).toMatchObject({ status: 'replied', reply: 'once', repliedBy: 'policy' });
+    // The session was created with the task's ruleset: the host itself refused the `rm`, nothing asked.
+    const session = s.fake.requests().find((r) => r.method === 'POST' && r.path === '/session');
+    expect((session?.body as { permission?: unknown })?.permission).toEqual([
+      { permission: 'bash', pattern: 'rm *', action: 'deny' },
+    ]);
+    const requests = await requestsOf(s.team, 'permissions', id, 1);
+    expect(requests.map((r: any) => [r.permission, r.status, r.reply, r.repliedBy])).toEqual([
+      ['edit', 'replied', 'once', 'policy'],
+    ]);
     const replied = await events(s.team, id, 'PERMISSION_REPLIED');
-    expect(replied.map((e) => e.data.policy)).toEqual(
-      expect.arrayContaining([
-        { source: 'task', rule: 'ruleset' },
-        { source: 'task', rule: { permission: 'edit' } },
-      ]),
+    expect(replied.map((e) => e.data.policy)).toEqual([{ source: 'task', rule: { permission: 'edit' } }]);
+  });
+
+  it('a task waiting for a person says so (waiting: permission) and is never stale while it waits', async () => {
+    const s = await setup('perm-waiting', { permission: { edit: 'ask' } });
+    const id = await createTask(s, { goal: 'FILE:waited.txt', checks: [{ kind: 'file_exists', path: 'waited.txt' }] });
+    const [request] = await requestsOf(s.team, 'permissions', id);
+    // From now on two looks (300 ms) without progress would be stale — unless the task waits for a person.
+    await patchSettings(s.team, { staleBusyObservations: 2 });
+    await waitFor(
+      () => t.request('GET', `/api/tasks/${id}`, { token: s.team.token }),
+      (res) => res.body.waiting === 'permission',
+      { timeoutMs: 10_000, what: 'the task waiting on the permission' },
     );
+    // Many looks later (the wait is what the harness sees as no progress), still not stale.
+    await waitFor(
+      () => t.get(PermissionsService).waitingOf(s.team.teamId, id),
+      (w) => w.waitedMs > 2_000,
+      { timeoutMs: 10_000, intervalMs: 200, what: 'two seconds of waiting' },
+    );
+    expect((await t.request('GET', `/api/tasks/${id}`, { token: s.team.token })).body).toMatchObject({
+      waiting: 'permission',
+      stale: false,
+    });
+    expect(await events(s.team, id, 'SESSION_STALE_BUSY')).toEqual([]);
+    const updates = await events(s.team, id, 'TASK_UPDATED');
+    expect(updates.some((e) => e.data.waiting === 'permission')).toBe(true);
+
+    await t.request('POST', `/api/permissions/${request.id}/reply`, { token: s.team.token, body: { reply: 'once' } });
+    expect(await settledTask(t, s.team, id)).toMatchObject({ status: 'completed', waiting: null });
   });
 
   it('a question is answered over the API (answers checked against the questions), QUESTION_ASKED → QUESTION_ANSWERED', async () => {

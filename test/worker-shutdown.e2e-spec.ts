@@ -32,6 +32,7 @@ describe('worker shutdown (e2e)', () => {
 
   async function startWorker(): Promise<RunningProcess> {
     const worker = await startWorkerProcess({
+      WORKER_TEAMS: team.teamId,
       HEDDLE_ENCRYPTION_KEY: encryptionKey,
       QUEUE_PREFIX: prefix,
       WORKER_CONSUMERS: 'harness',

@@ -75,6 +75,19 @@ function consumers(raw: string): WorkerConsumerName[] {
   return [...new Set(names)] as WorkerConsumerName[];
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function teamIds(raw: string): string[] | null {
+  const ids = raw
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+  if (ids.length === 0) return null;
+  const bad = ids.filter((id) => !UUID.test(id));
+  if (bad.length) throw new EnvValueError(`has entries that are not team ids (UUIDs): ${bad.join(', ')}`);
+  return [...new Set(ids.map((id) => id.toLowerCase()))];
+}
+
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
 function trustProxy(raw: string): boolean | number | string[] {
@@ -405,6 +418,13 @@ export const ENV_SCHEMA = {
     description: 'Largest accepted request body; larger ones answer 413.',
     default: '1048576',
     parse: integer(1024, 100 * 1024 * 1024),
+  },
+  workerTeams: {
+    name: 'WORKER_TEAMS',
+    description:
+      "Team ids (comma-separated) whose background work this process does — harness steps and sweeps, host probes and event streams, the outbox relay and deliveries; empty (the default) means every team. For workers dedicated to some teams' hosts (isolation), and for tests that run a worker process beside others on one database.",
+    default: '',
+    parse: teamIds,
   },
   trustProxy: {
     name: 'TRUST_PROXY',

@@ -7,6 +7,8 @@ import { HostClients } from './host-clients';
 
 const REFRESH_MS = 3000;
 const WATCH_LIMIT = 5000;
+/** A refresh asked for by watchSoon waits this long, so a burst of new sessions shares it. */
+const SOON_MS = 20;
 /** Events of one session within this window wake its task once. */
 const DEBOUNCE_MS = 150;
 
@@ -40,7 +42,9 @@ export class HostEventWatcher implements OnApplicationBootstrap, OnModuleDestroy
   >();
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private timer?: NodeJS.Timeout;
+  private soon?: NodeJS.Timeout;
   private refreshing = false;
+  private again = false;
   private closed = false;
 
   constructor(
@@ -60,14 +64,33 @@ export class HostEventWatcher implements OnApplicationBootstrap, OnModuleDestroy
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    clearTimeout(this.soon);
     for (const t of this.pending.values()) clearTimeout(t);
     await Promise.all([...this.streams.values()].map((s) => s.subscription.close()));
     this.streams.clear();
   }
 
+  /**
+   * A task just got a session: follow it now rather than at the next refresh, so what it asks
+   * (permissions, questions) is recorded before a look could take the wait for a stall. Calls
+   * within a few milliseconds share one refresh.
+   */
+  watchSoon(): void {
+    if (this.soon || this.closed) return;
+    this.soon = setTimeout(() => {
+      this.soon = undefined;
+      void this.refresh();
+    }, SOON_MS);
+    this.soon.unref();
+  }
+
   /** Opens streams for newly watched (host, workspace) pairs and closes those no task needs. */
   async refresh(): Promise<void> {
-    if (this.refreshing || this.closed) return;
+    if (this.closed) return;
+    if (this.refreshing) {
+      this.again = true; // a session appeared while this pass read the list
+      return;
+    }
     this.refreshing = true;
     try {
       const watched = await this.repo.watchedWithHosts(WATCH_LIMIT, this.scope.teamIds());
@@ -120,6 +143,10 @@ export class HostEventWatcher implements OnApplicationBootstrap, OnModuleDestroy
       this.logger.warn(`could not refresh host event streams: ${String(err)}`);
     } finally {
       this.refreshing = false;
+    }
+    if (this.again) {
+      this.again = false;
+      void this.refresh();
     }
   }
 

@@ -16,7 +16,9 @@ import { Clock } from '@heddle/common';
 import { AppConfig } from '@heddle/config';
 import { Host, Prisma, Task, Turn } from '@heddle/db';
 import { HostSelectionService, HostsRepository, WaitingFor } from '@heddle/hosts';
+import { PermissionsService, readPermissionPolicy, sessionPermissionRuleset } from '@heddle/permissions';
 import {
+  CreateSessionInput,
   MessageWithParts,
   OpencodeClient,
   OpencodeError,
@@ -37,6 +39,7 @@ import {
   renderPrompt,
 } from '@heddle/tasks';
 import { BudgetUse, exhaustedBudget, readBudgets } from './budgets';
+import { HostEventWatcher } from './host-event-watcher';
 import { HarnessRepository } from './harness.repository';
 import { HarnessState, readState } from './harness-state';
 import { HostClients } from './host-clients';
@@ -74,6 +77,8 @@ export class TaskDriver {
     private readonly selection: HostSelectionService,
     private readonly lifecycle: TaskLifecycle,
     private readonly hosts: HostsRepository,
+    private readonly permissions: PermissionsService,
+    private readonly watcher: HostEventWatcher,
     private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {}
@@ -213,9 +218,11 @@ export class TaskDriver {
             return this.fail(task, 'workspace.missing', detail);
           }
           if (!where.ok) return this.fail(task, 'workspace.outside_roots', where.detail);
+          const rules = sessionRules(task);
+          if (rules.length) await client.updateSession(task.bindSessionId, { permission: rules });
           sessionId = task.bindSessionId;
         } else {
-          sessionId = (await client.createSession({ title: this.sessionTitle(task, 1) })).id;
+          sessionId = (await client.createSession(this.sessionInput(task, 1))).id;
         }
       }
     } catch (err) {
@@ -297,7 +304,7 @@ export class TaskDriver {
     let sessionId = opts.sessionId ?? task.sessionId!;
     if (task.mode === 'plan' && number > 1) {
       try {
-        sessionId = (await client.createSession({ title: this.sessionTitle(task, number) })).id;
+        sessionId = (await client.createSession(this.sessionInput(task, number))).id;
       } catch (err) {
         return this.hostTrouble(task, state, err);
       }
@@ -305,6 +312,7 @@ export class TaskDriver {
     const prompt = this.promptFor(task, opts.failing);
     const messageId = newOpencodeId('msg', false, now.getTime());
     const previousStatus = task.status;
+    const previousSessionId = task.sessionId;
     let turn!: Turn;
     task = await this.repo.transaction(async () => {
       turn = await this.repo.insertTurn({
@@ -331,6 +339,7 @@ export class TaskDriver {
         events: [{ type: 'TURN_STARTED', data: { turn: number, sessionId, messageId } }],
       });
     });
+    if (sessionId !== previousSessionId) this.watcher.watchSoon();
     return this.sendTurn(task, host, client, turn);
   }
 
@@ -447,9 +456,24 @@ export class TaskDriver {
     const patch: Prisma.TaskUpdateManyMutationInput = {};
     const staleBefore = state.stale ?? { ...INITIAL_STALE };
     let stale = staleBefore;
+    // A session waiting for a person (or a policy) to answer a permission or a question is busy but
+    // not stuck: it is never stale, and the task says what it waits for (the wait counts against
+    // the wall-clock budget only, since nothing else grows while it waits).
+    const waiting = await this.waitingFor(task);
+    if (waiting !== task.waiting) {
+      patch.waiting = waiting;
+      events.push({ type: 'TASK_UPDATED', data: { waiting } });
+    }
     {
       const policy = await this.stalePolicy(task.teamId);
-      const seen = observeStale(stale, true, obs.progressMarker, policy, now.getTime(), this.config.harnessPollMs);
+      const seen = observeStale(
+        stale,
+        waiting === null,
+        obs.progressMarker,
+        policy,
+        now.getTime(),
+        this.config.harnessPollMs,
+      );
       stale = seen.state;
       if (seen.decision === 'report') {
         patch.stale = true;
@@ -873,6 +897,7 @@ export class TaskDriver {
         reason: null,
         reasonDetail: null,
         stale: false,
+        waiting: null,
         finishedAt: now,
         // A `reply_json` check's parsed value is the task's result (structured output); otherwise a summary.
         result:
@@ -895,7 +920,7 @@ export class TaskDriver {
   private async fail(task: Task, reason: FailureReason | string, detail: string): Promise<NextStep> {
     const hostId = task.hostId;
     await this.move(task, 'failed', {
-      patch: { reason, reasonDetail: detail, stale: false, finishedAt: this.clock.now() },
+      patch: { reason, reasonDetail: detail, stale: false, waiting: null, finishedAt: this.clock.now() },
       data: { reason, reasonDetail: detail },
     });
     if (hostId) await this.hosts.refreshLoad(task.teamId, hostId);
@@ -957,6 +982,7 @@ export class TaskDriver {
         ...this.totals(task, turn, obs),
         claimedComplete: obs.claimedComplete,
         stale: false,
+        waiting: null,
         harnessState: json({ ...state, stale: { ...INITIAL_STALE } }),
       };
       return this.lifecycle.record(task, patch, [
@@ -1020,6 +1046,12 @@ export class TaskDriver {
     };
   }
 
+  /** What the task's session waits for a person to answer, if anything (pending rows of libs/permissions). */
+  private async waitingFor(task: Task): Promise<'permission' | 'question' | null> {
+    const pending = await this.permissions.waitingOf(task.teamId, task.id);
+    return pending.permissions > 0 ? 'permission' : pending.questions > 0 ? 'question' : null;
+  }
+
   private async allowCommandChecks(teamId: string): Promise<boolean> {
     const team = await this.repo.teamSettings(teamId);
     return (team?.settings as { allowCommandChecks?: unknown } | null)?.allowCommandChecks === true;
@@ -1048,8 +1080,11 @@ export class TaskDriver {
     });
   }
 
-  private sessionTitle(task: Task, iteration: number): string {
-    return task.mode === 'plan' ? `heddle: ${task.name} · iteration ${iteration}` : `heddle: ${task.name}`;
+  /** A new session of the task: its title, and its permission policy as OpenCode's session ruleset. */
+  private sessionInput(task: Task, iteration: number): CreateSessionInput {
+    const title = task.mode === 'plan' ? `heddle: ${task.name} · iteration ${iteration}` : `heddle: ${task.name}`;
+    const rules = sessionRules(task);
+    return rules.length ? { title, permission: rules } : { title };
   }
 
   /** The turn's messages: pages back from the newest until Heddle's own prompt. */
@@ -1092,6 +1127,11 @@ export class TaskDriver {
   ): Promise<Task> {
     return this.lifecycle.advance(task, trigger, change);
   }
+}
+
+/** The task's permission policy (`permission` at create) as an OpenCode session ruleset; [] when none. */
+function sessionRules(task: Task) {
+  return sessionPermissionRuleset(readPermissionPolicy(task.permissionPolicy));
 }
 
 function checksOf(task: Task): Check[] {

@@ -30,7 +30,13 @@ describe('fair dispatch (Postgres)', () => {
     txHost = t.get(TransactionHost) as TxHost;
     cls = t.get(ClsService);
   });
-  afterAll(() => t.close());
+  // Its tasks are written straight into the shared test database (running ones without sessions):
+  // remove them, so no worker of another test file ever finds them.
+  const teams: string[] = [];
+  afterAll(async () => {
+    await prisma.team.deleteMany({ where: { id: { in: teams } } });
+    await t.close();
+  });
 
   /** A pool: one server URL of its own, registered by each team as a host of its own. */
   const newPool = () => `http://fair-${randomUUID().slice(0, 8)}.test:4096`;
@@ -48,6 +54,7 @@ describe('fair dispatch (Postgres)', () => {
     settings: Prisma.InputJsonObject = {},
   ): Promise<Member> {
     const team = await t.createTeam(`fair-${label}`);
+    teams.push(team.teamId);
     if (Object.keys(settings).length) await prisma.team.update({ where: { id: team.teamId }, data: { settings } });
     const row = await prisma.host.create({
       data: {

@@ -13,6 +13,7 @@ export function taskEventData(task: Task): Prisma.InputJsonObject {
     verification: task.verification,
     currentTurn: task.currentTurn,
     stale: task.stale,
+    waiting: task.waiting,
     claimedComplete: task.claimedComplete,
     progress: (task.progress ?? null) as Prisma.InputJsonValue,
   };

@@ -211,6 +211,10 @@ export class TasksService {
       budgets,
       checkIntervalSeconds: dto.checkIntervalSeconds ?? 30,
       bindSessionId: dto.sessionId ?? null,
+      // As given (a DTO instance): stored as plain JSON, applied by the harness to the task's sessions.
+      permissionPolicy: dto.permission
+        ? (JSON.parse(JSON.stringify(dto.permission)) as Prisma.InputJsonObject)
+        : Prisma.DbNull,
       verification: checks.length > 0 ? 'checks' : 'weak',
       idempotencyKey: idempotencyKey ?? null,
       requestHash: hash,

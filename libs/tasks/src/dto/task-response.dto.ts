@@ -67,12 +67,26 @@ export class TaskResponseDto {
   @ApiProperty({ description: 'The agent said TASK COMPLETE; never completes a task by itself.' })
   claimedComplete!: boolean;
   @ApiProperty({
-    enum: ['checks', 'weak'],
-    description: '`weak`: no checks, so "idle without error and the tree changed".',
+    enum: ['checks', 'weak', 'manual'],
+    description:
+      '`weak`: no checks, so "idle without error and the tree changed"; `manual`: completed by hand (`POST /api/tasks/{id}/complete`).',
   })
-  verification!: 'checks' | 'weak';
+  verification!: 'checks' | 'weak' | 'manual';
   @ApiProperty({ type: Object, nullable: true }) result!: unknown;
   @ApiProperty() stale!: boolean;
+  @ApiProperty({
+    enum: ['permission', 'question'],
+    nullable: true,
+    description:
+      'What the running session waits for a person (or a policy) to answer (`GET /api/permissions?taskId=`, `GET /api/questions?taskId=`); a waiting task is never stale.',
+  })
+  waiting!: 'permission' | 'question' | null;
+  @ApiProperty({
+    type: Object,
+    nullable: true,
+    description: "The task's permission policy as given at create (`permission`); null: the host's configuration.",
+  })
+  permission!: unknown;
   @ApiProperty() archived!: boolean;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: string | null;

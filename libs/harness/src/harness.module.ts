@@ -6,7 +6,6 @@ import { OutboundModule } from '@heddle/outbound';
 import { PermissionsModule } from '@heddle/permissions';
 import { TasksModule } from '@heddle/tasks';
 import { HarnessRepository } from './harness.repository';
-import { HostClients } from './host-clients';
 import { HostEventWatcher } from './host-event-watcher';
 import { TaskDriver } from './task-driver';
 import { HarnessSweepSchedule, TaskStepProcessor } from './task-step.processor';
@@ -14,6 +13,6 @@ import { HarnessSweepSchedule, TaskStepProcessor } from './task-step.processor';
 /** The `harness` consumer: dispatch, watch, verify (see README.md). */
 @Module({
   imports: [EventsModule, HostsModule, OutboundModule, ClockModule, TasksModule, PermissionsModule],
-  providers: [HarnessRepository, HostClients, TaskDriver, TaskStepProcessor, HarnessSweepSchedule, HostEventWatcher],
+  providers: [HarnessRepository, TaskDriver, TaskStepProcessor, HarnessSweepSchedule, HostEventWatcher],
 })
 export class HarnessWorkerModule {}

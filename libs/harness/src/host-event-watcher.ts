@@ -1,9 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { EventSubscription, OpencodeEvent } from '@heddle/opencode-client';
+import { HostClients } from '@heddle/hosts';
 import { PermissionWatch, WatchedPlace } from '@heddle/permissions';
 import { TaskWaker, WorkScope } from '@heddle/queue';
 import { HarnessRepository } from './harness.repository';
-import { HostClients } from './host-clients';
 
 const REFRESH_MS = 3000;
 const WATCH_LIMIT = 5000;

@@ -15,7 +15,7 @@ import {
 import { Clock } from '@heddle/common';
 import { AppConfig } from '@heddle/config';
 import { Host, Prisma, Task, Turn } from '@heddle/db';
-import { HostSelectionService, HostsRepository, WaitingFor } from '@heddle/hosts';
+import { HostClients, HostSelectionService, HostsRepository, WaitingFor } from '@heddle/hosts';
 import { PermissionsService, readPermissionPolicy, sessionPermissionRuleset } from '@heddle/permissions';
 import {
   CreateSessionInput,
@@ -42,7 +42,6 @@ import { BudgetUse, exhaustedBudget, readBudgets } from './budgets';
 import { HostEventWatcher } from './host-event-watcher';
 import { HarnessRepository } from './harness.repository';
 import { HarnessState, readState } from './harness-state';
-import { HostClients } from './host-clients';
 import { INITIAL_STALE, observeStale, StalePolicy } from './stale-busy';
 import { TurnObservation, observeTurn, totalTokens } from './turn-observation';
 import { checkWorkspaceRoots } from './workspace-roots';

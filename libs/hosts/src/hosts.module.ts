@@ -5,6 +5,7 @@ import { OutboundModule } from '@heddle/outbound';
 import { FairQueueRepository } from './fair-queue.repository';
 import { FairQueueService } from './fair-queue.service';
 import { HostHealthProcessor, HostHealthSchedule } from './host-health.processor';
+import { HostClients } from './host-clients';
 import { HostProbe } from './host-probe';
 import { HostSecrets } from './host-secrets';
 import { HostSelectionService } from './host-selection.service';
@@ -20,12 +21,13 @@ import { OpencodeHostProbe } from './opencode-host-probe';
     HostsRepository,
     HostsService,
     HostSecrets,
+    HostClients,
     HostSelectionService,
     FairQueueRepository,
     FairQueueService,
     { provide: HostProbe, useClass: OpencodeHostProbe },
   ],
-  exports: [HostsService, HostSelectionService, FairQueueService, HostSecrets, HostsRepository],
+  exports: [HostsService, HostSelectionService, FairQueueService, HostSecrets, HostsRepository, HostClients],
 })
 export class HostsModule {}
 

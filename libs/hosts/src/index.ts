@@ -5,6 +5,7 @@ export type { HostSelector, Selection, SelectOptions, WaitingFor } from './host-
 export { FairQueueService } from './fair-queue.service';
 export { poolKey } from './host-pool';
 export { HostSecrets } from './host-secrets';
+export { HostClients } from './host-clients';
 export { HostsRepository } from './hosts.repository';
 export { HostProbe } from './host-probe';
 export type { ProbeTarget } from './host-probe';

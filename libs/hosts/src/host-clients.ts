@@ -1,14 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@heddle/config';
 import { Host } from '@heddle/db';
-import { HostSecrets } from '@heddle/hosts';
 import { OpencodeClient } from '@heddle/opencode-client';
 import { OutboundPolicy, createOutboundFetch } from '@heddle/outbound';
+import { HostSecrets } from './host-secrets';
 
 /**
  * OpenCode clients for registered hosts, over the outbound fetch (the address connected to passes
- * the same policy the URL passed when it was saved). One client per host version: a host edited
- * (new URL or password) gets a new one.
+ * the same policy the URL passed when it was saved). One client per host version and call timeout:
+ * a host edited (new URL or password) gets a new one. The harness, the permission answers and the
+ * task validation at create all reach hosts through here.
  */
 @Injectable()
 export class HostClients {
@@ -23,10 +24,15 @@ export class HostClients {
     this.fetch = createOutboundFetch(policy);
   }
 
-  /** A client for the host, bound to a workspace directory. */
-  forHost(host: Host, directory: string): OpencodeClient {
-    const key = `${host.baseUrl}|${host.username ?? ''}|${host.passwordEnc ?? ''}`;
-    let entry = this.clients.get(host.id);
+  /**
+   * A client for the host, bound to a workspace directory. `maxTimeoutMs` caps each call below
+   * HARNESS_CALL_TIMEOUT_MS, for callers that answer a request (or hold a row lock) meanwhile.
+   */
+  forHost(host: Host, directory: string, maxTimeoutMs?: number): OpencodeClient {
+    const timeoutMs = Math.min(this.config.harnessCallTimeoutMs, maxTimeoutMs ?? Infinity);
+    const key = `${host.baseUrl}|${host.username ?? ''}|${host.passwordEnc ?? ''}|${timeoutMs}`;
+    const id = `${host.id}|${timeoutMs}`;
+    let entry = this.clients.get(id);
     if (!entry || entry.key !== key) {
       const password = host.passwordEnc ? this.secrets.open(host.teamId, host.passwordEnc) : undefined;
       entry = {
@@ -34,11 +40,12 @@ export class HostClients {
         client: new OpencodeClient({
           baseUrl: host.baseUrl,
           auth: password !== undefined ? { username: host.username ?? undefined, password } : undefined,
-          timeoutMs: this.config.harnessCallTimeoutMs,
+          timeoutMs,
+          host: host.name,
           fetch: this.fetch,
         }),
       };
-      this.clients.set(host.id, entry);
+      this.clients.set(id, entry);
     }
     return entry.client.withDirectory(directory);
   }

@@ -31,7 +31,53 @@ export interface HarnessState {
   replyRepairs?: number;
 }
 
+type Field = (value: unknown) => boolean;
+
+const isTime: Field = (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+const isCount: Field = (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isNumber: Field = (v) => typeof v === 'number' && Number.isFinite(v);
+const isText: Field = (v) => typeof v === 'string';
+const orNull =
+  (field: Field): Field =>
+  (v) =>
+    v === null || field(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const shape =
+  (fields: Record<string, Field>, optional: readonly string[] = []): Field =>
+  (v) =>
+    isObject(v) &&
+    Object.entries(fields).every(([key, field]) => (optional.includes(key) && v[key] === undefined) || field(v[key]));
+
+const COUNTS = shape({ total: isCount, done: isCount, open: isCount, manual: isCount, blocked: isCount });
+const ITERATION = shape({ durationMs: isNumber, closed: isNumber, tokens: isNumber }, ['closed', 'tokens']);
+
+/** The schema: each field's check. A field that fails its check is dropped (and so takes its default). */
+const SCHEMA: Record<keyof HarnessState, Field> = {
+  queuedSince: isTime,
+  dispatchAttempts: isCount,
+  hostErrorSince: orNull(isTime),
+  lastHostError: orNull(isText),
+  stale: shape({ since: orNull(isTime), marker: orNull(isText), reported: (v) => typeof v === 'boolean' }),
+  lastCheckAt: isTime,
+  checkSessionId: isText,
+  base: shape({ turns: isCount, tokens: isNumber, costUsd: isNumber, at: isTime }),
+  plan: shape({ history: (v) => Array.isArray(v) && v.every(ITERATION), counts: COUNTS }, ['counts']),
+  stepErrors: isCount,
+  replyRepairs: isCount,
+};
+
+/**
+ * The stored bookkeeping, validated field by field against SCHEMA: what does not fit (an older
+ * shape, a hand edit) is dropped rather than trusted, so every reader gets the declared types.
+ * Unknown keys are dropped too.
+ */
 export function readState(raw: unknown): HarnessState {
-  const state = (raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as HarnessState;
-  return { ...state, stale: state.stale ?? { ...INITIAL_STALE } };
+  const source = isObject(raw) ? raw : {};
+  const state: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(SCHEMA)) {
+    const value = source[key];
+    if (value !== undefined && field(value)) state[key] = value;
+  }
+  const typed = state as HarnessState;
+  return { ...typed, stale: typed.stale ?? { ...INITIAL_STALE } };
 }

@@ -34,7 +34,7 @@ import {
 
 jest.setTimeout(60_000);
 
-const WORKSPACES = ['happy', 'claim', 'second', 'plan', 'abort', 'takeover', 'killed'] as const;
+const WORKSPACES = ['happy', 'claim', 'second', 'plan', 'abort', 'takeover', 'killed', 'followup'] as const;
 type WorkspaceName = (typeof WORKSPACES)[number];
 const FINISHED = ['completed', 'failed', 'aborted'];
 
@@ -367,6 +367,53 @@ describeReal('harness (e2e, real opencode serve)', () => {
       expect(await userMessages('takeover', running.sessionId)).toHaveLength(2);
       const replies = (await direct('takeover').listMessages(running.sessionId)).messages.filter(isAssistant);
       expect((replies[0]?.info.error as { name?: string } | undefined)?.name).toBe('MessageAbortedError');
+    });
+
+    it('a follow-up posted while a turn runs is the next turn in the same session; the running turn is not cut', async () => {
+      const { team, hostId } = await setup('real-followup');
+      const id = await api.createTask(team, {
+        workspace: ws('followup'),
+        goal: 'SLOW:3000 FILE:first.txt',
+        hostId,
+        checks: [
+          { kind: 'file_exists', path: 'first.txt' },
+          { kind: 'file_exists', path: 'second.txt' },
+        ],
+        followUps: { debounceMs: 0 },
+      });
+      const { value: running } = await waitFor(
+        () => api.task(team, id),
+        (task) => task.status === 'running' && task.currentTurn === 1,
+        { timeoutMs: 15_000, what: 'the first turn running' },
+      );
+      // The model is answering turn 1 (slowly): the message is queued, not sent.
+      await server.llm.waitForRequest((r) => r.userText.includes('FILE:first.txt'));
+      const sent = await t.request('POST', `/api/tasks/${id}/messages`, {
+        token: team.token,
+        body: { text: 'One more thing: FILE:second.txt' },
+      });
+      expect(sent.status).toBe(202);
+      const task = await api.settled(team, id);
+      expect(task).toMatchObject({ status: 'completed', currentTurn: 2, sessionId: running.sessionId });
+      const [first, second] = await api.turns(team, id);
+      expect(first).toMatchObject({ outcome: 'finished', sessionId: running.sessionId });
+      expect(second).toMatchObject({
+        outcome: 'finished',
+        sessionId: running.sessionId,
+        prompt: 'One more thing: FILE:second.txt',
+      });
+      expect(existsSync(join(ws('followup'), 'first.txt'))).toBe(true);
+      expect(existsSync(join(ws('followup'), 'second.txt'))).toBe(true);
+      // Two prompts in the session, the second being the message itself; no reply was aborted.
+      const prompts = await userMessages('followup', running.sessionId);
+      const started = (await api.events(team, id)).filter((e) => e.type === 'TURN_STARTED');
+      expect(prompts.map((m) => m.info.id)).toEqual(started.map((e) => e.data.messageId));
+      const replies = (await direct('followup').listMessages(running.sessionId)).messages.filter(isAssistant);
+      expect(
+        replies.filter((r) => (r.info.error as { name?: string } | undefined)?.name === 'MessageAbortedError'),
+      ).toEqual([]);
+      const checks = await t.request('GET', `/api/tasks/${id}/checks`, { token: team.token });
+      expect(checks.body.items).toHaveLength(1); // judged once: after the follow-up's turn
     });
   });
 

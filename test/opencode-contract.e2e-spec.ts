@@ -31,6 +31,7 @@ import {
   UserMessage,
 } from '@heddle/opencode-client';
 import { readWorkspaceGit } from '@heddle/checks';
+import { catalogFrom, unknownModelOrAgent } from '@heddle/hosts';
 import {
   ContractTarget,
   ContractTargetFactory,
@@ -274,6 +275,96 @@ function describeMainServer(factory: ContractTargetFactory): void {
         expect(err).toBeInstanceOf(OpencodeServerError);
         expect(err).toMatchObject({ status: 500, serverName: 'UnknownError' });
         expect(err.ref).toMatch(/^err_/);
+      });
+    });
+
+    // Heddle checks a task's model and agent against these two answers (at create when the task names
+    // its host, at dispatch otherwise): HostCatalog, unknownModelOrAgent.
+    describe('models and agents', () => {
+      it('GET /config/providers lists providers with their models by id, the target model among them, and defaults', async () => {
+        const answer = await ctx.client.configProviders();
+        expect(Object.keys(answer).sort()).toEqual(['default', 'providers']);
+        for (const provider of answer.providers) {
+          expect(provider).toMatchObject({
+            id: expect.any(String),
+            name: expect.any(String),
+            models: expect.any(Object),
+          });
+          for (const [id, model] of Object.entries(provider.models)) {
+            expect(model).toMatchObject({ id, providerID: provider.id, name: expect.any(String) });
+            expect(model.limit).toMatchObject({ context: expect.any(Number), output: expect.any(Number) });
+            expect(model.cost).toMatchObject({ input: expect.any(Number), output: expect.any(Number) });
+          }
+          // `default` names one model of each provider.
+          expect(Object.keys(provider.models)).toContain(answer.default[provider.id]);
+        }
+        const [providerID, modelID] = [
+          ctx.target.model.slice(0, ctx.target.model.indexOf('/')),
+          ctx.target.model.slice(ctx.target.model.indexOf('/') + 1),
+        ];
+        const provider = answer.providers.find((p) => p.id === providerID);
+        expect(provider?.models[modelID]).toMatchObject({ id: modelID, providerID });
+        // The model config's cost block is what the route reports (USD per 1M tokens).
+        expect(provider?.models[modelID].cost).toMatchObject({
+          input: COST.input,
+          output: COST.output,
+          cache: { read: COST.cache_read, write: COST.cache_write },
+        });
+        // Instance-scoped like the rest: another workspace's answer lists the same model.
+        const other = await ctx.client.configProviders({ directory: ws2() });
+        expect(other.providers.find((p) => p.id === providerID)?.models[modelID]).toBeDefined();
+      });
+
+      it('GET /agent lists build and plan as primary, explore and general as subagents, and hidden helpers', async () => {
+        const agents = await ctx.client.agents();
+        for (const agent of agents) {
+          expect(agent).toMatchObject({ name: expect.any(String), permission: expect.any(Array), options: {} });
+          expect(['primary', 'subagent', 'all']).toContain(agent.mode);
+        }
+        const byName = new Map(agents.map((a) => [a.name, a]));
+        for (const name of ['build', 'plan']) {
+          expect(byName.get(name)).toMatchObject({ mode: 'primary', native: true });
+          expect(byName.get(name)?.hidden).toBeUndefined();
+        }
+        for (const name of ['explore', 'general']) expect(byName.get(name)).toMatchObject({ mode: 'subagent' });
+        for (const name of ['compaction', 'summary', 'title']) expect(byName.get(name)).toMatchObject({ hidden: true });
+        // The rules end with the config's (`permission` of the server), which is why they win.
+        expect(byName.get('build')?.permission.at(-1)).toMatchObject({ permission: expect.any(String) });
+      });
+
+      it("Heddle's catalog of these answers knows the target's model and the primary agents, and nothing else", async () => {
+        const catalog = catalogFrom('contract-host', await ctx.client.configProviders(), await ctx.client.agents());
+        expect(unknownModelOrAgent({ model: ctx.target.model, agent: 'build' }, catalog)).toBeNull();
+        expect(unknownModelOrAgent({ model: ctx.target.model, agent: 'plan' }, catalog)).toBeNull();
+        expect(catalog.agents).toEqual(expect.arrayContaining(['build', 'explore', 'general', 'plan']));
+        expect(catalog.agents).not.toContain('title');
+        expect(unknownModelOrAgent({ model: `${ctx.target.model}-nope` }, catalog)).toMatchObject({
+          field: 'model',
+          reason: 'model.unknown',
+        });
+        expect(unknownModelOrAgent({ agent: 'no-such-agent' }, catalog)).toMatchObject({
+          field: 'agent',
+          reason: 'agent.unknown',
+        });
+      });
+
+      it('a prompt may name a subagent (it runs), while an agent missing from GET /agent fails the turn', async () => {
+        const s = await ctx.client.createSession({ title: 'subagent prompt' });
+        const reply = await ctx.client.prompt(
+          s.id,
+          { text: await ctx.target.scenario.reply(), model: ctx.target.model, agent: 'explore' },
+          { timeoutMs: 20_000 },
+        );
+        expect(reply.info).toMatchObject({ role: 'assistant', agent: 'explore' });
+        expect(reply.info.error).toBeUndefined();
+        const since = ctx.events.mark();
+        const bad = await ctx.client.createSession({ title: 'unknown agent' });
+        await ctx.client.promptAsync(bad.id, { text: 'NOTOOL', model: ctx.target.model, agent: 'no-such-agent' });
+        const error = await ctx.events.waitFor((e) => e.type === 'session.error' && e.properties.sessionID === bad.id, {
+          since,
+          what: 'session.error of the unknown agent',
+        });
+        expect((error.properties as any).error?.data?.message).toContain('Agent not found: "no-such-agent"');
       });
     });
 

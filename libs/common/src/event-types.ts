@@ -11,6 +11,12 @@ export const EVENT_TYPES = [
   'TURN_STARTED',
   'TURN_FINISHED',
   'CHECK_RESULT',
+  /** A follow-up message was queued for the task's session (`POST /api/tasks/{id}/messages`). */
+  'MESSAGE_QUEUED',
+  /** Queued messages went to the session as the prompt of a turn (`turn`). */
+  'MESSAGE_DELIVERED',
+  /** A queued message will never be delivered: `droppedReason` drop_oldest | summarized | task_finished. */
+  'MESSAGE_DROPPED',
   'SESSION_STALE_BUSY',
   'PERMISSION_REQUESTED',
   'PERMISSION_REPLIED',

@@ -318,9 +318,16 @@ export const ENV_SCHEMA = {
   harnessHostLostSeconds: {
     name: 'HARNESS_HOST_LOST_SECONDS',
     description:
-      'How long a running task may fail to reach its host (or find its session) before it fails with `session.lost`.',
+      'How long a running task may fail to reach its host before the host counts as lost (at once when the registry already marks it offline): the task is dispatched again to another matching host with a fresh session (the turn in flight recorded `lost`); a task bound to a session on that host fails `host.lost`.',
     default: '300',
     parse: integer(1, 24 * 3600),
+  },
+  harnessHostLostWaitSeconds: {
+    name: 'HARNESS_HOST_LOST_WAIT_SECONDS',
+    description:
+      'How long a task whose host was lost waits for another matching host (or its named host to come back) before it fails with `host.lost`.',
+    default: '600',
+    parse: integer(1, 7 * 24 * 3600),
   },
   harnessTurnStartGraceMs: {
     name: 'HARNESS_TURN_START_GRACE_MS',

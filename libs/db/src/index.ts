@@ -20,4 +20,5 @@ export type {
   DeliveryAttempt,
   PermissionRequest,
   QuestionRequest,
+  TaskMessage,
 } from './generated/client';

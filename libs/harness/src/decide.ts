@@ -336,3 +336,23 @@ function agentFailure(error: string | null): string {
 function isFinishedStatus(status: TaskStatus): boolean {
   return status === 'completed' || status === 'failed' || status === 'aborted';
 }
+
+/** What a failed call to the task's host leads to. */
+export type HostTrouble = 'retry' | 'relocate' | 'fail';
+
+/**
+ * A call to the task's host failed. While it may come back (away less than HARNESS_HOST_LOST_SECONDS
+ * and not marked offline by the registry) the step is retried later. Then the host is lost: the
+ * task moves to another host with a fresh session — unless it is bound to a session that lives on
+ * that host, which nothing else can continue.
+ */
+export function onHostTrouble(f: {
+  unreachableForMs: number;
+  lostAfterMs: number;
+  /** The registry's health probes already mark the host offline. */
+  hostOffline: boolean;
+  boundSession: boolean;
+}): HostTrouble {
+  if (!f.hostOffline && f.unreachableForMs < f.lostAfterMs) return 'retry';
+  return f.boundSession ? 'fail' : 'relocate';
+}

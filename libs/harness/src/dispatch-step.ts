@@ -2,7 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@heddle/common';
 import { AppConfig } from '@heddle/config';
 import { Host, Task } from '@heddle/db';
-import { HostClients, HostSelectionService, HostsRepository, WaitingFor } from '@heddle/hosts';
+import {
+  HostCatalog,
+  HostClients,
+  HostSelectionService,
+  HostsRepository,
+  WaitingFor,
+  unknownModelOrAgent,
+} from '@heddle/hosts';
 import { OpencodeNotFoundError } from '@heddle/opencode-client';
 import { TaskEventSpec } from '@heddle/tasks';
 import { HarnessRepository } from './harness.repository';
@@ -25,6 +32,7 @@ export class DispatchStep {
     private readonly clients: HostClients,
     private readonly selection: HostSelectionService,
     private readonly hosts: HostsRepository,
+    private readonly catalog: HostCatalog,
     private readonly endings: TaskEndings,
     private readonly turns: TurnRunner,
     private readonly clock: Clock,
@@ -38,15 +46,21 @@ export class DispatchStep {
     if (!host) {
       // The grant and its record in one transaction: select() holds the pool's advisory lock until
       // it commits, so the next decision on that pool sees this session taken (fair dispatch).
+      const { lostHost, ...rest } = readState(task.harnessState);
       const picked = await this.repo.transaction(async () => {
         const selection = await this.selection.select(
           task.teamId,
           task.requestedHostId ? { hostId: task.requestedHostId } : { labels: task.labels },
-          { workspace: task.workspace, task },
+          {
+            workspace: task.workspace,
+            task,
+            ...(lostHost ? { avoid: { hostId: lostHost.hostId, since: new Date(lostHost.at) } } : {}),
+          },
         );
         if (!selection.ok) return { selection, task };
         const moved = await this.endings.move(task, 'host_selected', {
-          patch: { hostId: selection.host.id },
+          // A task that lost its host found another: the wait for it is over.
+          patch: { hostId: selection.host.id, ...(lostHost ? { harnessState: json(rest) } : {}) },
           data: { previousStatus: task.status, hostName: selection.host.name },
         });
         return { selection, task: moved };
@@ -70,6 +84,13 @@ export class DispatchStep {
       if (!roots.ok && !roots.missing) return this.endings.fail(task, 'workspace.outside_roots', roots.detail);
       if (!roots.ok || !(await client.directoryExists())) {
         return this.endings.fail(task, 'workspace.missing', `${task.workspace} does not exist on host ${host.name}`);
+      }
+      // Checked at create when the task named its host; a host chosen now is asked now. A host that
+      // does not answer the catalog is not refused: its session is what counts.
+      if (task.model || task.agent) {
+        const offered = await this.catalog.of(host, task.workspace);
+        const unknown = offered && unknownModelOrAgent(task, offered);
+        if (unknown) return this.endings.fail(task, unknown.reason, unknown.message);
       }
       if (!task.sessionId) {
         // Recorded with the first turn (one transaction fewer); a step dying in between leaves an
@@ -117,7 +138,12 @@ export class DispatchStep {
     const now = this.clock.now();
     const since = new Date(state.queuedSince ?? task.createdAt.toISOString());
     const waited = (now.getTime() - since.getTime()) / 1000;
-    if (!waitingFor && waited >= this.config.harnessHostWaitSeconds) {
+    if (state.lostHost && waited >= this.config.harnessHostLostWaitSeconds) {
+      // Bounded even while hosts are merely busy: the task was running on a host that went away.
+      const detail = `host ${state.lostHost.name} was lost ${Math.round(waited)} s ago and no other host took the task: ${reason}`;
+      return this.endings.fail(task, 'host.lost', detail);
+    }
+    if (!state.lostHost && !waitingFor && waited >= this.config.harnessHostWaitSeconds) {
       return this.endings.fail(
         task,
         'host.unavailable',

@@ -29,6 +29,8 @@ export interface HarnessState {
   stepErrors?: number;
   /** Turns sent to repair a reply whose JSON did not validate (`reply_json`): one at most. */
   replyRepairs?: number;
+  /** The host the task lost (it stopped answering) and when: dispatch avoids it, and waits HARNESS_HOST_LOST_WAIT_SECONDS. */
+  lostHost?: { hostId: string; name: string; at: string };
 }
 
 type Field = (value: unknown) => boolean;
@@ -64,6 +66,7 @@ const SCHEMA: Record<keyof HarnessState, Field> = {
   plan: shape({ history: (v) => Array.isArray(v) && v.every(ITERATION), counts: COUNTS }, ['counts']),
   stepErrors: isCount,
   replyRepairs: isCount,
+  lostHost: shape({ hostId: isText, name: isText, at: isTime }),
 };
 
 /**

@@ -4,7 +4,7 @@ import { AppConfig } from '@heddle/config';
 import { Prisma } from '@heddle/db';
 import { PermissionsService } from '@heddle/permissions';
 import { MessageWithParts, OpencodeClient, OpencodeNotFoundError } from '@heddle/opencode-client';
-import { TaskEventSpec } from '@heddle/tasks';
+import { TaskEventSpec, TaskMessagesService } from '@heddle/tasks';
 import { HarnessRepository } from './harness.repository';
 import { readState } from './harness-state';
 import { StalePolicy, observeStale } from './stale-busy';
@@ -28,6 +28,7 @@ export class SessionLook {
     private readonly endings: TaskEndings,
     private readonly turns: TurnRunner,
     private readonly permissions: PermissionsService,
+    private readonly messages: TaskMessagesService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {}
@@ -47,7 +48,7 @@ export class SessionLook {
         ctx.session = { seen: true, lost: true, detail };
         return undefined;
       }
-      return this.endings.hostTrouble(ctx.task, err);
+      return this.endings.hostTrouble(ctx.task, ctx.host, err);
     }
     const state = readState(ctx.task.harnessState);
     if (state.hostErrorSince) {
@@ -67,6 +68,12 @@ export class SessionLook {
       replies: obs.replies,
       lastReplyCompleted: obs.lastReplyCompleted,
       error: obs.error ? { message: obs.error.message, aborted: obs.error.aborted } : null,
+    };
+    // Follow-ups a person queued: delivered at the next idle, before the verdict (decide).
+    ctx.delivery = await this.messages.nextDelivery(ctx.task.teamId, ctx.task.id, this.clock.now());
+    ctx.followUps = {
+      queued: ctx.delivery?.messages.length ?? 0,
+      readyAtMs: ctx.delivery?.readyAt ? ctx.delivery.readyAt.getTime() : null,
     };
     if (obs.promptFound && !turn.sentAt && turn.outcome === 'sent') {
       ctx.turn = await this.repo.updateTurn(turn, { sentAt: this.clock.now() });

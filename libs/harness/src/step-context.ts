@@ -1,6 +1,7 @@
 import { Check, ChecksEvaluation } from '@heddle/checks';
 import { Host, Task, Turn } from '@heddle/db';
 import { OpencodeClient } from '@heddle/opencode-client';
+import type { NextDelivery } from '@heddle/tasks';
 import type { SessionFacts, VerdictFacts } from './decide';
 import type { observeStale } from './stale-busy';
 import type { TurnObservation } from './turn-observation';
@@ -28,6 +29,8 @@ export interface StepContext {
   /** Plan mode: the `<plan-complete>` summary. */
   planSummary?: string | null;
   followUps: { queued: number; readyAtMs: number | null };
+  /** The follow-up messages to deliver next (read with the look at the session). */
+  delivery?: NextDelivery | null;
 }
 
 export function checksOf(task: Task): Check[] {

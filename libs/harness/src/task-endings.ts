@@ -2,11 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { ChecksEvaluation } from '@heddle/checks';
 import { Clock } from '@heddle/common';
 import { AppConfig } from '@heddle/config';
-import { Prisma, Task } from '@heddle/db';
+import { Host, Prisma, Task } from '@heddle/db';
 import { HostsRepository } from '@heddle/hosts';
 import { OpencodeError } from '@heddle/opencode-client';
 import { FailureReason, HarnessTrigger, TaskEventSpec, TaskLifecycle, TaskPatch } from '@heddle/tasks';
+import { onHostTrouble } from './decide';
+import { HarnessRepository } from './harness.repository';
 import { HarnessState, readState } from './harness-state';
+import { INITIAL_STALE } from './stale-busy';
 
 /** When the next step is due, in ms from now; null: nothing to do until something wakes the task. */
 export type NextStep = number | null;
@@ -21,6 +24,7 @@ export const MAX_BACKOFF_MS = 30_000;
 @Injectable()
 export class TaskEndings {
   constructor(
+    private readonly repo: HarnessRepository,
     private readonly lifecycle: TaskLifecycle,
     private readonly hosts: HostsRepository,
     private readonly clock: Clock,
@@ -65,21 +69,79 @@ export class TaskEndings {
     return null;
   }
 
-  /** A call to the host failed: try again later; fail `session.lost` once it has lasted too long. */
-  async hostTrouble(task: Task, err: unknown): Promise<NextStep> {
+  /**
+   * A call to the task's host failed: try again later while it may come back; once it is lost
+   * (onHostTrouble), move the task to another host — or fail it `host.lost` when it is bound to a
+   * session there.
+   */
+  async hostTrouble(task: Task, host: Host | null, err: unknown): Promise<NextStep> {
     if (!(err instanceof OpencodeError)) throw err;
     const state = readState(task.harnessState);
     const now = this.clock.now().getTime();
     const since = state.hostErrorSince ? Date.parse(state.hostErrorSince) : now;
-    if (now - since >= this.config.harnessHostLostSeconds * 1000) {
-      return this.fail(
-        task,
-        'session.lost',
-        `the host has not answered for ${Math.round((now - since) / 1000)} s: ${describeError(err)}`,
-      );
+    const name = host?.name ?? task.hostId ?? 'unknown';
+    const verdict = onHostTrouble({
+      unreachableForMs: now - since,
+      lostAfterMs: this.config.harnessHostLostSeconds * 1000,
+      hostOffline: host?.status === 'offline',
+      boundSession: task.bindSessionId !== null,
+    });
+    if (verdict === 'retry') {
+      await this.noteHostError(task, state, err);
+      return Math.min(MAX_BACKOFF_MS, this.config.harnessPollMs * 2);
     }
-    await this.noteHostError(task, state, err);
-    return Math.min(MAX_BACKOFF_MS, this.config.harnessPollMs * 2);
+    const away = `host ${name} has not answered for ${Math.round((now - since) / 1000)} s${
+      host?.status === 'offline' ? ' (the registry marks it offline)' : ''
+    }: ${describeError(err)}`;
+    if (verdict === 'fail') {
+      return this.fail(task, 'host.lost', `${away}; the task is bound to session ${task.bindSessionId} there`);
+    }
+    return this.relocate(task, name, away);
+  }
+
+  /**
+   * The host is lost: the turn in flight is recorded `lost`, and the task goes back to the queue
+   * without host or session (a paused one stays paused), to be dispatched to another matching host
+   * with a fresh session. The session left on the lost host is not touched (it cannot be reached).
+   */
+  private async relocate(task: Task, hostName: string, detail: string): Promise<NextStep> {
+    const now = this.clock.now();
+    const state = readState(task.harnessState);
+    const hostId = task.hostId;
+    await this.repo.transaction(async () => {
+      const turn = task.currentTurn > 0 ? await this.repo.turn(task.teamId, task.id, task.currentTurn) : null;
+      if (turn && turn.outcome === 'sent') {
+        await this.repo.updateTurn(turn, { outcome: 'lost', finishedAt: now, error: detail });
+      }
+      await this.move(task, 'host_lost', {
+        patch: {
+          hostId: null,
+          sessionId: null,
+          stale: false,
+          waiting: null,
+          harnessState: json({
+            ...state,
+            stale: { ...INITIAL_STALE },
+            hostErrorSince: null,
+            lastHostError: null,
+            queuedSince: now.toISOString(),
+            dispatchAttempts: 0,
+            ...(hostId ? { lostHost: { hostId, name: hostName, at: now.toISOString() } } : {}),
+          }),
+        },
+        data: {
+          reason: 'host.lost',
+          reasonDetail: detail,
+          lostHostId: hostId,
+          lostTurn: turn?.outcome === 'sent' ? turn.number : null,
+        },
+        events: [
+          { type: 'LOG_LINE', data: { level: 'warn', message: `${detail}; dispatching the task again elsewhere` } },
+        ],
+      });
+    });
+    if (hostId) await this.hosts.refreshLoad(task.teamId, hostId);
+    return 0;
   }
 
   /** The host is away but not for long yet (HARNESS_HOST_LOST_SECONDS): true while it may still come back. */

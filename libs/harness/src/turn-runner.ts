@@ -6,7 +6,15 @@ import { AppConfig } from '@heddle/config';
 import { Prisma, Task, Turn } from '@heddle/db';
 import { readPermissionPolicy, sessionPermissionRuleset } from '@heddle/permissions';
 import { CreateSessionInput, OpencodeClient, OpencodeNotFoundError, newOpencodeId } from '@heddle/opencode-client';
-import { DEFAULT_PLAN_TEMPLATE, DEFAULT_TEMPLATE, TaskPatch, renderPrompt } from '@heddle/tasks';
+import {
+  DEFAULT_PLAN_TEMPLATE,
+  DEFAULT_TEMPLATE,
+  TaskChangedError,
+  TaskMessagesService,
+  TaskPatch,
+  composePrompt,
+  renderPrompt,
+} from '@heddle/tasks';
 import { describeCheck } from '@heddle/checks';
 import { BudgetUse, readBudgets } from './budgets';
 import { Command, PromptReason, TurnOutcome, refuseTurn } from './decide';
@@ -33,6 +41,7 @@ export class TurnRunner {
   constructor(
     private readonly repo: HarnessRepository,
     private readonly endings: TaskEndings,
+    private readonly messages: TaskMessagesService,
     private readonly watcher: HostEventWatcher,
     private readonly clock: Clock,
     private readonly config: AppConfig,
@@ -45,7 +54,7 @@ export class TurnRunner {
   async start(
     ctx: StepContext,
     reason: PromptReason,
-    opts: { freshBudget?: boolean; sessionId?: string; failing?: string; prompt?: string } = {},
+    opts: { freshBudget?: boolean; sessionId?: string; failing?: string } = {},
   ): Promise<NextStep | Command> {
     let task = ctx.task;
     const client = ctx.client!;
@@ -61,20 +70,35 @@ export class TurnRunner {
     if (refusal) return refusal;
     const number = task.currentTurn + 1;
     let sessionId = opts.sessionId ?? task.sessionId!;
-    if (task.mode === 'plan' && number > 1) {
+    // A plan iteration gets a fresh session; a follow-up goes to the session that ran the last turn.
+    if (task.mode === 'plan' && number > 1 && reason.kind !== 'follow_up') {
       try {
         sessionId = (await client.createSession(this.sessionInput(task, number))).id;
       } catch (err) {
-        return this.endings.hostTrouble(task, err);
+        return this.endings.hostTrouble(task, ctx.host, err);
       }
     }
     if (reason.kind === 'failing' && ctx.verdict?.replyFailing) state.replyRepairs = (state.replyRepairs ?? 0) + 1;
-    const prompt = opts.prompt ?? this.promptFor(task, opts.failing);
+    let prompt = this.promptFor(task, opts.failing);
     const messageId = newOpencodeId('msg', false, now.getTime());
     const previousStatus = task.status;
     const previousSessionId = task.sessionId;
     let turn!: Turn;
     task = await this.repo.transaction(async () => {
+      if (reason.kind === 'follow_up') {
+        // The messages and the turn that carries them, in one transaction: delivered exactly once.
+        const queued = ctx.delivery?.messages ?? [];
+        const delivered = await this.messages.markDelivered(
+          task.teamId,
+          task.id,
+          queued.map((m) => m.id),
+          number,
+        );
+        // Dropped or merged since the look (a POST at the cap): the step decides again.
+        if (delivered.length === 0) throw new TaskChangedError(task.id);
+        const ids = new Set(delivered.map((m) => m.id));
+        prompt = composePrompt(queued.filter((m) => ids.has(m.id))); // in delivery order (lanes)
+      }
       turn = await this.repo.insertTurn({
         teamId: task.teamId,
         taskId: task.id,
@@ -123,7 +147,7 @@ export class TurnRunner {
           `session ${turn!.sessionId} no longer exists on host ${ctx.host!.name}`,
         );
       }
-      return this.endings.hostTrouble(task, err);
+      return this.endings.hostTrouble(task, ctx.host, err);
     }
     ctx.turn = await this.repo.updateTurn(turn!, { sentAt: this.clock.now() });
     return Math.min(this.config.harnessPollMs, 1000);

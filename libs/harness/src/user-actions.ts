@@ -100,7 +100,7 @@ export class UserActions {
     try {
       await this.turns.abortSession(ctx.client!, ctx.task.sessionId!, { strict: true });
     } catch (err) {
-      return this.endings.hostTrouble(ctx.task, err);
+      return this.endings.hostTrouble(ctx.task, ctx.host, err);
     }
     await this.markTurn(ctx, 'taken over by a user');
     ctx.task = await this.endings.move(ctx.task, 'action_handled');

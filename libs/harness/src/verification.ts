@@ -80,7 +80,7 @@ export class Verification {
       const entry = await client.stat(task.planFile);
       if (entry && entry.type === 'file') text = (await client.readFile(task.planFile)).content;
     } catch (err) {
-      return this.endings.hostTrouble(task, err);
+      return this.endings.hostTrouble(task, ctx.host, err);
     }
     const plan = parsePlan(text);
     const plans = state.plan ?? { history: [] };

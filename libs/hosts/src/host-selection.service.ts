@@ -31,6 +31,11 @@ export interface SelectOptions {
    * advisory locks on the team and the pools until that transaction ends — record the grant in it.
    */
   task?: { id: string };
+  /**
+   * A host that just lost this task (it stopped answering): not chosen again by labels until it has
+   * answered a probe since `since` — the registry may not have noticed yet.
+   */
+  avoid?: { hostId: string; since: Date };
 }
 
 /**
@@ -49,7 +54,7 @@ export class HostSelectionService {
   ) {}
 
   async select(teamId: string, selector: HostSelector, options: SelectOptions = {}): Promise<Selection> {
-    if (options.task) return this.selectFair(teamId, options.task.id, selector, options.workspace);
+    if (options.task) return this.selectFair(teamId, options.task.id, selector, options.workspace, options.avoid);
     if (selector.hostId !== undefined) {
       const host = await this.repository.find(teamId, selector.hostId);
       if (!host) return { ok: false, reason: `host ${selector.hostId} does not exist` };
@@ -99,6 +104,7 @@ export class HostSelectionService {
     taskId: string,
     selector: HostSelector,
     workspace: string | undefined,
+    avoid?: SelectOptions['avoid'],
   ): Promise<Selection> {
     let candidates: Host[];
     let wanted = '';
@@ -126,7 +132,9 @@ export class HostSelectionService {
       for (const h of candidates) {
         const unusable = outside(h)
           ? `workspace ${workspace} is outside its roots [${(h.workspaceRoots ?? []).join(', ')}]`
-          : unavailability(h);
+          : avoid && h.id === avoid.hostId && !answeredSince(h, avoid.since)
+            ? 'lost this task (it stopped answering) and has not answered a probe since'
+            : unavailability(h);
         if (unusable) why.set(h.id, unusable);
       }
     }
@@ -211,4 +219,9 @@ function unavailability(host: Host): string | undefined {
   if (!host.enabled) return 'is disabled';
   if (host.status !== 'online') return `is ${host.status}`;
   return undefined;
+}
+
+/** The host answered a probe after `since` (it is back). */
+function answeredSince(host: Host, since: Date): boolean {
+  return host.status === 'online' && host.lastProbeAt !== null && host.lastProbeAt > since;
 }

@@ -5,6 +5,7 @@ import { OutboundModule } from '@heddle/outbound';
 import { FairQueueRepository } from './fair-queue.repository';
 import { FairQueueService } from './fair-queue.service';
 import { HostHealthProcessor, HostHealthSchedule } from './host-health.processor';
+import { HostCatalog } from './host-catalog.service';
 import { HostClients } from './host-clients';
 import { HostProbe } from './host-probe';
 import { HostSecrets } from './host-secrets';
@@ -22,12 +23,21 @@ import { OpencodeHostProbe } from './opencode-host-probe';
     HostsService,
     HostSecrets,
     HostClients,
+    HostCatalog,
     HostSelectionService,
     FairQueueRepository,
     FairQueueService,
     { provide: HostProbe, useClass: OpencodeHostProbe },
   ],
-  exports: [HostsService, HostSelectionService, FairQueueService, HostSecrets, HostsRepository, HostClients],
+  exports: [
+    HostsService,
+    HostSelectionService,
+    FairQueueService,
+    HostSecrets,
+    HostsRepository,
+    HostClients,
+    HostCatalog,
+  ],
 })
 export class HostsModule {}
 

@@ -123,6 +123,34 @@ describe('OpencodeClient (against a scripted fetch)', () => {
     expect(await client.sessionStatus('ses_other')).toEqual({ type: 'idle' });
   });
 
+  it('reads /config/providers and /agent for the directory, and rejects other shapes', async () => {
+    const providers = {
+      providers: [{ id: 'fake', name: 'Fake LLM', models: { 'fake-model': { id: 'fake-model', providerID: 'fake' } } }],
+      default: { fake: 'fake-model' },
+    };
+    const agents = [
+      { name: 'build', mode: 'primary', native: true, permission: [], options: {} },
+      { name: 'title', mode: 'primary', native: true, hidden: true, permission: [], options: {} },
+    ];
+    const f = fakeFetch((c) => (c.url.pathname === '/agent' ? json(agents) : json(providers)));
+    const client = new OpencodeClient({ baseUrl: 'http://box', directory: '/srv/ws', fetch: f.fetchImpl });
+    expect(await client.configProviders()).toEqual(providers);
+    expect(await client.agents({ directory: '/srv/ws2' })).toEqual(agents);
+    expect(f.calls.map((c) => `${c.method} ${c.url.pathname}${c.url.search}`)).toEqual([
+      'GET /config/providers?directory=%2Fsrv%2Fws',
+      'GET /agent?directory=%2Fsrv%2Fws2',
+    ]);
+
+    for (const body of [{ providers: [{ id: 'x' }], default: {} }, { providers: {} }, []]) {
+      const bad = new OpencodeClient({ baseUrl: 'http://box', fetch: fakeFetch(() => json(body)).fetchImpl });
+      await expect(bad.configProviders()).rejects.toBeInstanceOf(OpencodeBadResponseError);
+    }
+    for (const body of [{ build: {} }, [{ mode: 'primary' }]]) {
+      const bad = new OpencodeClient({ baseUrl: 'http://box', fetch: fakeFetch(() => json(body)).fetchImpl });
+      await expect(bad.agents()).rejects.toBeInstanceOf(OpencodeBadResponseError);
+    }
+  });
+
   it('rejects a body of the wrong shape', async () => {
     const f = fakeFetch(() => json({ not: 'a list' }));
     const client = new OpencodeClient({ baseUrl: 'http://box', fetch: f.fetchImpl });

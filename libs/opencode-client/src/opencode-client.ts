@@ -5,8 +5,10 @@ import { BasicAuth, FetchLike, OpencodeTransport, QueryValue } from './http';
 import { ModelRef, toModelRef } from './model-ref';
 import { buildShellScript, parseShellOutput } from './shell-script';
 import type {
+  Agent,
   ApiPath,
   AssistantMessage,
+  ConfigProviders,
   FileContent,
   FileNode,
   Health,
@@ -136,6 +138,13 @@ const isObject = (v: unknown) => !!v && typeof v === 'object' && !Array.isArray(
 const isBoolean = (v: unknown) => typeof v === 'boolean';
 const hasId = (v: unknown) => isObject(v) && typeof (v as { id?: unknown }).id === 'string';
 const isMessage = (v: unknown) => isObject(v) && hasId((v as { info?: unknown }).info);
+const isProviderList = (v: unknown) =>
+  isObject(v) &&
+  isArray((v as { providers?: unknown }).providers) &&
+  (v as { providers: unknown[] }).providers.every((p) => hasId(p) && isObject((p as { models?: unknown }).models)) &&
+  isObject((v as { default?: unknown }).default);
+const isAgentList = (v: unknown) =>
+  isArray(v) && (v as unknown[]).every((a) => isObject(a) && typeof (a as { name?: unknown }).name === 'string');
 
 /** Grace for the server to answer `/shell` after we aborted the session on timeout. */
 const SHELL_ABORT_GRACE_MS = 10_000;
@@ -193,6 +202,27 @@ export class OpencodeClient {
    */
   async disposeInstance(opts?: CallOptions): Promise<boolean> {
     return this.call('post', '/instance/dispose', { check: isBoolean, shape: 'boolean' }, opts);
+  }
+
+  // ---- configuration: models and agents ------------------------------------------------------
+
+  /**
+   * `GET /config/providers`: the providers the server can use for the directory (project config
+   * counts), each with its models by id, and `default` (provider id → its default model id). A
+   * prompt naming a model missing here fails. Beware: the built-in `opencode` provider (Zen free
+   * models) is listed even when the server is offline.
+   */
+  async configProviders(opts?: CallOptions): Promise<ConfigProviders> {
+    return this.call('get', '/config/providers', { check: isProviderList, shape: '{providers, default}' }, opts);
+  }
+
+  /**
+   * `GET /agent`: every agent of the directory with its `mode` (primary, subagent or all), hidden
+   * ones (`hidden: true`: compaction, summary, title) included. A prompt may name any of them (1.18.34
+   * runs subagents and hidden agents too); an unknown name fails with "Agent not found".
+   */
+  async agents(opts?: CallOptions): Promise<Agent[]> {
+    return this.call('get', '/agent', { check: isAgentList, shape: 'Agent[]' }, opts);
   }
 
   // ---- sessions -------------------------------------------------------------------------------

@@ -33,6 +33,13 @@ export type SnapshotFileDiff = Schemas['SnapshotFileDiff'];
 export type PathInfo = Schemas['Path'];
 export type TextMatch = OperationOk<'/find', 'get'>[number];
 export type Health = OperationOk<'/global/health', 'get'>;
+/** One agent of `GET /agent`: `mode` primary | subagent | all; `hidden` ones (compaction, summary, title) are internal. */
+export type Agent = Schemas['Agent'];
+/** One provider of `GET /config/providers`, its models by id. */
+export type Provider = Schemas['Provider'];
+export type ProviderModel = Schemas['Model'];
+/** `GET /config/providers`: `{providers, default}` (`default`: provider id → that provider's default model id). */
+export type ConfigProviders = OperationOk<'/config/providers', 'get'>;
 
 /** `{info, parts}` as the message routes return them. */
 export interface MessageWithParts<M extends Message = Message> {

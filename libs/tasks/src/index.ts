@@ -25,3 +25,22 @@ export {
 } from './prompt-template';
 export type { PromptValues } from './prompt-template';
 export type { TaskResponseDto } from './dto/task-response.dto';
+export { TaskMessagesService } from './task-messages.service';
+export type { NextDelivery, SentMessage } from './task-messages.service';
+export {
+  resolveFollowUpPolicy,
+  applyCap,
+  orderForDelivery,
+  composePrompt,
+  mergeTexts,
+  readyAt,
+  DEFAULT_FOLLOW_UP_POLICY,
+  DROP_POLICIES,
+  DROPPED_REASONS,
+  MAX_MESSAGE_TEXT,
+  MESSAGE_LANES,
+  MESSAGE_STATUSES,
+} from './follow-ups';
+export type { CapDecision, DropPolicy, DroppedReason, FollowUpPolicy, MessageLane, MessageStatus } from './follow-ups';
+export { FollowUpPolicyDto } from './dto/task-message.dto';
+export type { TaskMessageResponseDto } from './dto/task-message.dto';

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@heddle/audit';
-import { AuthContext, Clock, EventType, InvalidStateError, NotFoundError } from '@heddle/common';
+import { AuthContext, Clock, EventType, InvalidStateError, NotFoundError, isFinished } from '@heddle/common';
 import { Prisma, Task, Transactional } from '@heddle/db';
 import { EventsWriter } from '@heddle/events';
 import { taskEventData } from './task-event-data';
+import { TaskMessagesService } from './task-messages.service';
 import { HarnessTrigger, TaskAction, TaskStatus, transition } from './task-state';
 import { TasksRepository } from './tasks.repository';
 
@@ -37,6 +38,7 @@ export class TaskLifecycle {
     private readonly events: EventsWriter,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly messages: TaskMessagesService,
   ) {}
 
   /** A task was stored `queued` (in the caller's transaction): its TASK_CREATED. */
@@ -68,6 +70,7 @@ export class TaskLifecycle {
         type: 'TASK_ABORTED',
         data: { action: 'hand_over', previousStatus: old.status, sessionId, handedOverTo: task.id },
       });
+      await this.finishing(old.status, updated);
     }
     return previous.map((t) => t.id);
   }
@@ -123,6 +126,7 @@ export class TaskLifecycle {
         data: { action, previousStatus: task.status, ...options.data },
       });
     }
+    await this.finishing(task.status, updated);
     return updated;
   }
 
@@ -145,6 +149,7 @@ export class TaskLifecycle {
     });
     if (verdict.event) await this.append(updated, { type: verdict.event, data: change.data });
     for (const event of change.events ?? []) await this.append(updated, event);
+    await this.finishing(task.status, updated);
     return updated;
   }
 
@@ -154,6 +159,14 @@ export class TaskLifecycle {
     const updated = await this.repository.updateVersioned(task, patch);
     for (const event of events) await this.append(updated, event);
     return updated;
+  }
+
+  /**
+   * A task that has just finished gets no follow-up: its queued messages are dropped (`task_finished`,
+   * MESSAGE_DROPPED each), in the transaction that finished it — whoever did.
+   */
+  private async finishing(before: string, task: Task): Promise<void> {
+    if (isFinished(task.status) && !isFinished(before)) await this.messages.dropAll(task, 'task_finished');
   }
 
   private async append(task: Task, event: TaskEventSpec): Promise<void> {

@@ -26,6 +26,11 @@ export const FAILURE_REASONS = [
   'harness.error',
   /** A person marked the task failed (`POST /api/tasks/{id}/fail`). */
   'manual',
+  /** The chosen host offers no such model / agent (`GET /config/providers`, `GET /agent`), found at dispatch. */
+  'model.unknown',
+  'agent.unknown',
+  /** The task's host went away and no other matching host took it within HARNESS_HOST_LOST_WAIT_SECONDS. */
+  'host.lost',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
@@ -50,6 +55,7 @@ export type TaskAction = (typeof TASK_ACTIONS)[number];
 export const HARNESS_TRIGGERS = [
   'host_selected',
   'requeued',
+  'host_lost',
   'turn_started',
   'turn_ended',
   'checks_passed',
@@ -147,6 +153,10 @@ function harnessTransition(status: TaskStatus, trigger: HarnessTrigger): Transit
       return finished || status === 'paused'
         ? refuse('only an active task goes back to the queue')
         : go('queued', null, null);
+    case 'host_lost':
+      // Its host is gone mid-task: dispatched again (fresh session) — a paused task when it resumes.
+      if (finished || status === 'queued') return refuse('only a task on a host can lose it');
+      return status === 'paused' ? go('paused', 'TASK_UPDATED') : go('queued', 'TASK_UPDATED');
     case 'turn_started':
       if (status === 'queued' || status === 'dispatching') return go('running', 'TASK_STARTED');
       // Further turns (TURN_STARTED says so); a stale turn restarted by policy runs on even when paused.

@@ -1,5 +1,7 @@
-import type { CheckRun, Task, Turn } from '@heddle/db';
+import type { CheckRun, Task, TaskMessage, Turn } from '@heddle/db';
+import type { TaskMessageResponseDto } from './dto/task-message.dto';
 import type { CheckRunResponseDto, TaskResponseDto, TurnResponseDto } from './dto/task-response.dto';
+import { DroppedReason, MessageLane, MessageStatus, resolveFollowUpPolicy } from './follow-ups';
 import type { TaskStatus } from './task-state';
 
 export function toTaskResponse(task: Task, latest: CheckRun | null): TaskResponseDto {
@@ -39,6 +41,8 @@ export function toTaskResponse(task: Task, latest: CheckRun | null): TaskRespons
     stale: task.stale,
     waiting: (task.waiting as 'permission' | 'question' | null) ?? null,
     permission: task.permissionPolicy ?? null,
+    // Resolved at create; tasks made before follow-ups existed run under Heddle's defaults.
+    followUps: resolveFollowUpPolicy(task.followUpPolicy, null),
     archived: task.archived,
     startedAt: task.startedAt?.toISOString() ?? null,
     finishedAt: task.finishedAt?.toISOString() ?? null,
@@ -77,5 +81,22 @@ export function toCheckRunResponse(run: CheckRun): CheckRunResponseDto {
     allPassed: run.allPassed,
     results: run.results as unknown[],
     createdAt: run.createdAt.toISOString(),
+  };
+}
+
+export function toTaskMessageResponse(message: TaskMessage): TaskMessageResponseDto {
+  return {
+    id: message.id,
+    taskId: message.taskId,
+    text: message.text,
+    lane: message.lane as MessageLane,
+    status: message.status as MessageStatus,
+    createdBy: message.createdBy,
+    createdAt: message.createdAt.toISOString(),
+    deliveredAt: message.deliveredAt?.toISOString() ?? null,
+    turn: message.turn,
+    droppedAt: message.droppedAt?.toISOString() ?? null,
+    droppedReason: (message.droppedReason as DroppedReason | null) ?? null,
+    mergedInto: message.mergedInto,
   };
 }

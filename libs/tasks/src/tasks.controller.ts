@@ -11,17 +11,27 @@ import {
 } from '@nestjs/swagger';
 import { CHECK_DTO_CLASSES } from '@heddle/checks';
 import { AuthContext, CurrentAuth, IdParam, PageQueryDto, RequireScopes } from '@heddle/common';
-import { CreatedOrReplayedInterceptor } from './created-or-replayed.interceptor';
+import { AcceptedOrReplayedInterceptor, CreatedOrReplayedInterceptor } from './created-or-replayed.interceptor';
 import { IdempotencyKey } from './idempotency-key.decorator';
 import { CreateTaskDto, ListTasksQueryDto, MarkTaskDto, ResumeTaskDto, TakeoverTaskDto } from './dto/task.dto';
+import {
+  ListTaskMessagesQueryDto,
+  SendTaskMessageDto,
+  TaskMessagePageDto,
+  TaskMessageResponseDto,
+} from './dto/task-message.dto';
 import { CheckRunPageDto, TaskPageDto, TaskResponseDto, TurnPageDto } from './dto/task-response.dto';
+import { SentMessage, TaskMessagesService } from './task-messages.service';
 import { CreatedTask, TasksService } from './tasks.service';
 
 @ApiTags('tasks')
 @ApiExtraModels(...CHECK_DTO_CLASSES)
 @Controller('api/tasks')
 export class TasksController {
-  constructor(private readonly tasks: TasksService) {}
+  constructor(
+    private readonly tasks: TasksService,
+    private readonly messages: TaskMessagesService,
+  ) {}
 
   @Post()
   @RequireScopes('tasks:write')
@@ -81,6 +91,46 @@ export class TasksController {
     @Query() query: PageQueryDto,
   ): Promise<CheckRunPageDto> {
     return this.tasks.checks(auth.teamId, id, query.limit!, query.cursor);
+  }
+
+  @Post(':id/messages')
+  @RequireScopes('tasks:write')
+  @UseInterceptors(AcceptedOrReplayedInterceptor)
+  @ApiOperation({
+    summary: 'Send a follow-up message to a task',
+    description:
+      "Queued (202), not sent now: the harness delivers the task's queued messages together — by lane priority, then oldest first — as the next prompt in the same session once it is idle and `followUps.debounceMs` has passed since the newest, as a turn of its own; the running turn is never aborted. `MESSAGE_QUEUED`, then `MESSAGE_DELIVERED` (with the turn) or `MESSAGE_DROPPED`. For a queued, dispatching, running, verifying or paused task; 409 `task/invalid_state` once it has finished (its undelivered messages are then dropped, `task_finished`). At the task's cap (`followUps.cap`): `reject` answers 409 `task/message_queue_full`; `drop_oldest` drops the oldest queued message of the lowest-priority lane; `summarize` merges the two oldest queued messages into one. With `Idempotency-Key`, the same key and body answer the same message (200); another body is a 409.",
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Up to 200 visible ASCII characters; scoped to the task.',
+    example: 'nudge-1234',
+  })
+  @ApiAcceptedResponse({ type: TaskMessageResponseDto, description: 'Queued.' })
+  @ApiOkResponse({ type: TaskMessageResponseDto, description: 'Replayed by Idempotency-Key.' })
+  sendMessage(
+    @CurrentAuth() auth: AuthContext,
+    @IdParam() id: string,
+    @Body() dto: SendTaskMessageDto,
+    @IdempotencyKey() key?: string,
+  ): Promise<SentMessage> {
+    return this.messages.send(auth, id, dto, key);
+  }
+
+  @Get(':id/messages')
+  @RequireScopes('tasks:read')
+  @ApiOperation({
+    summary: "A task's follow-up messages, oldest first",
+    description: 'Queued, delivered (with the turn) and dropped (with why) messages; filter with `status`.',
+  })
+  @ApiOkResponse({ type: TaskMessagePageDto })
+  listMessages(
+    @CurrentAuth() auth: AuthContext,
+    @IdParam() id: string,
+    @Query() query: ListTaskMessagesQueryDto,
+  ): Promise<TaskMessagePageDto> {
+    return this.messages.list(auth.teamId, id, query);
   }
 
   @Post(':id/abort')

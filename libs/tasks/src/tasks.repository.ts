@@ -161,6 +161,12 @@ export class TasksRepository {
     return settings.defaultBudgets ?? {};
   }
 
+  /** The team's follow-up policy defaults (`settings.followUps`), as stored; null when unset. */
+  async teamFollowUps(teamId: string): Promise<unknown> {
+    const team = await this.txHost.tx.team.findUnique({ where: { id: teamId }, select: { settings: true } });
+    return (team?.settings as { followUps?: unknown } | null)?.followUps ?? null;
+  }
+
   /** The host's workspace roots, or null when the team has no such host. */
   async hostWorkspaceRoots(teamId: string, hostId: string): Promise<string[] | null> {
     const host = await this.txHost.tx.host.findFirst({

@@ -15,10 +15,12 @@ import {
   toPage,
 } from '@heddle/common';
 import { Prisma, Task, Transactional, isUniqueViolation } from '@heddle/db';
+import { HostCatalog, HostsRepository, unknownModelOrAgent } from '@heddle/hosts';
 import { TaskWaker } from '@heddle/queue';
 import { requestHash } from './canonical-json';
 import type { CreateTaskDto, ListTasksQueryDto, MarkTaskDto, ResumeTaskDto, TakeoverTaskDto } from './dto/task.dto';
 import type { CheckRunResponseDto, TaskResponseDto, TurnResponseDto } from './dto/task-response.dto';
+import { resolveFollowUpPolicy } from './follow-ups';
 import { unknownPlaceholders } from './prompt-template';
 import { TaskLifecycle } from './task-lifecycle';
 import { TaskAction } from './task-state';
@@ -48,6 +50,8 @@ export class TasksService {
     private readonly clock: Clock,
     private readonly waker: TaskWaker,
     private readonly lifecycle: TaskLifecycle,
+    private readonly hosts: HostsRepository,
+    private readonly hostCatalog: HostCatalog,
   ) {}
 
   /**
@@ -68,6 +72,7 @@ export class TasksService {
       const replay = await this.replay(auth.teamId, idempotencyKey, hash);
       if (replay) return replay;
     }
+    await this.checkModelAndAgent(auth.teamId, dto);
     try {
       const task = await this.insert(auth, dto, idempotencyKey, hash);
       if (task.status !== 'paused') await this.waker.wake(auth.teamId, task.id); // after the commit: the harness reads what Postgres holds
@@ -194,6 +199,8 @@ export class TasksService {
     await this.validateReferences(auth.teamId, dto);
     const defaults = await this.repository.teamDefaultBudgets(auth.teamId);
     const budgets = { ...HEDDLE_DEFAULT_BUDGETS, ...pickBudgets(defaults), ...pickBudgets(dto.budgets ?? {}) };
+    // Fixed at create, like the budgets: the task's own, then the team's, then Heddle's.
+    const followUps = resolveFollowUpPolicy(dto.followUps, await this.repository.teamFollowUps(auth.teamId));
     const checks = (dto.checks ?? []) as unknown as Prisma.InputJsonArray;
     const task = await this.repository.create(auth.teamId, {
       name: dto.name,
@@ -215,6 +222,7 @@ export class TasksService {
       permissionPolicy: dto.permission
         ? (JSON.parse(JSON.stringify(dto.permission)) as Prisma.InputJsonObject)
         : Prisma.DbNull,
+      followUpPolicy: { ...followUps },
       verification: checks.length > 0 ? 'checks' : 'weak',
       idempotencyKey: idempotencyKey ?? null,
       requestHash: hash,
@@ -271,6 +279,30 @@ export class TasksService {
     if (unknown.length) {
       const message = `promptTemplate has unknown placeholders: ${unknown.map((n) => `{{${n}}}`).join(', ')}`;
       throw new BadRequestError('task/unknown_placeholder', message, [{ field: 'promptTemplate', errors: [message] }]);
+    }
+  }
+
+  /**
+   * A task that names its host and a `model` or `agent` is checked against what that host offers
+   * (`GET /config/providers`, `GET /agent` for the workspace): an unknown one is a 400 naming it and
+   * the known ones. A host that cannot be read now (down, slow: HostCatalog gives up after a few
+   * seconds) does not refuse the task — the harness checks again at dispatch (`model.unknown`,
+   * `agent.unknown`), as it does for tasks whose host is chosen later by labels. Runs before the
+   * insert's transaction, so no connection or lock is held while the host answers; a missing host,
+   * labels beside `hostId` and a workspace outside the host's roots are left to the insert to refuse
+   * (the host is never asked about a directory outside its roots).
+   */
+  private async checkModelAndAgent(teamId: string, dto: CreateTaskDto): Promise<void> {
+    if (dto.hostId === undefined || dto.labels?.length) return;
+    if (dto.model === undefined && dto.agent === undefined) return;
+    const host = await this.hosts.find(teamId, dto.hostId);
+    if (!host || !rootContaining(dto.workspace, host.workspaceRoots)) return;
+    const catalog = await this.hostCatalog.of(host, dto.workspace);
+    const unknown = catalog && unknownModelOrAgent(dto, catalog);
+    if (unknown) {
+      throw new BadRequestError('request/validation_failed', unknown.message, [
+        { field: unknown.field, errors: [unknown.message] },
+      ]);
     }
   }
 

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { FollowUpPolicyResponseDto } from './task-message.dto';
 import { FAILURE_REASONS, TASK_STATUSES, TaskStatus } from '../task-state';
 
 export class BudgetsDto {
@@ -87,6 +88,12 @@ export class TaskResponseDto {
     description: "The task's permission policy as given at create (`permission`); null: the host's configuration.",
   })
   permission!: unknown;
+  @ApiProperty({
+    type: FollowUpPolicyResponseDto,
+    description:
+      "The policy of the task's follow-up messages (`POST /api/tasks/{id}/messages`), resolved at create: the task's `followUps`, then the team's `settings.followUps`, then Heddle's defaults.",
+  })
+  followUps!: FollowUpPolicyResponseDto;
   @ApiProperty() archived!: boolean;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: string | null;
@@ -106,8 +113,9 @@ export class TurnResponseDto {
   @ApiProperty({ type: TokenTotalsDto }) tokens!: TokenTotalsDto;
   @ApiProperty() costUsd!: number;
   @ApiProperty({
-    enum: ['sent', 'finished', 'failed', 'aborted'],
-    description: '`sent` while the turn runs (or its prompt is on its way).',
+    enum: ['sent', 'finished', 'failed', 'aborted', 'lost'],
+    description:
+      '`sent` while the turn runs (or its prompt is on its way); `lost` when its host went away mid-turn and the task moved to another host.',
   })
   outcome!: string;
   @ApiProperty({ type: String, nullable: true }) error!: string | null;

@@ -22,6 +22,7 @@ import { ApiCheckListProperty, Check, IsCheckList } from '@heddle/checks';
 import { IsDateTime, IsOptionalNotNull, PageQueryDto } from '@heddle/common';
 import { TASK_PERMISSION_POLICY_EXAMPLE, TaskPermissionPolicyDto } from '@heddle/permissions';
 import { TASK_STATUSES, TaskStatus } from '../task-state';
+import { FollowUpPolicyDto } from './task-message.dto';
 
 const LABEL = /^[a-z0-9][a-z0-9._:/-]*$/;
 const MODEL = /^[^/\s]+\/\S+$/;
@@ -122,14 +123,22 @@ export class CreateTaskDto {
   @Matches(LABEL, { each: true, message: 'each label must be lowercase letters, digits and . _ : / -' })
   labels?: string[];
 
-  @ApiPropertyOptional({ example: 'anthropic/claude-sonnet-4-5', description: '"provider/model"' })
+  @ApiPropertyOptional({
+    example: 'anthropic/claude-sonnet-4-5',
+    description:
+      '"provider/model", one the host offers (its `GET /config/providers`). With `hostId` it is checked at create (unknown → 400 naming it; a host that cannot be reached then does not refuse the task); otherwise at dispatch (`model.unknown`).',
+  })
   @IsOptionalNotNull()
   @IsString()
   @Matches(MODEL, { message: 'model must be "provider/model"' })
   @MaxLength(200)
   model?: string;
 
-  @ApiPropertyOptional({ example: 'build' })
+  @ApiPropertyOptional({
+    example: 'build',
+    description:
+      "An agent of the host's `GET /agent` (`build`, `plan`, … ; not the hidden helpers). Checked like `model`: at create with `hostId`, otherwise at dispatch (`agent.unknown`).",
+  })
   @IsOptionalNotNull()
   @IsString()
   @Length(1, 100)
@@ -211,6 +220,23 @@ export class CreateTaskDto {
   @ValidateNested()
   @Type(() => TaskPermissionPolicyDto)
   permission?: TaskPermissionPolicyDto;
+
+  @ApiPropertyOptional({
+    type: FollowUpPolicyDto,
+    example: {
+      cap: 20,
+      dropPolicy: 'summarize',
+      debounceMs: 50,
+      lanePriority: ['control', 'handoff', 'advice', 'default'],
+    },
+    description:
+      "Policy of the task's follow-up messages (`POST /api/tasks/{id}/messages`): at most `cap` queued (1-100, default 10); at the cap `reject` (409, the default), `drop_oldest` or `summarize`; delivered `debounceMs` (0-600000, default 2000) after the newest, in `lanePriority` order. Fields not given come from the team's `settings.followUps`, then Heddle's defaults; the result is fixed at create and shown as the task's `followUps`.",
+  })
+  @IsOptionalNotNull()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => FollowUpPolicyDto)
+  followUps?: FollowUpPolicyDto;
 }
 
 export class ListTasksQueryDto extends PageQueryDto {

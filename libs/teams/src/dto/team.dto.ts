@@ -6,6 +6,7 @@ import {
   AutoAnswerQuestions,
   MAX_AUTO_ACCEPT_RULES,
 } from '@heddle/permissions';
+import { FollowUpPolicyDto } from '@heddle/tasks';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -150,6 +151,19 @@ export class TeamSettingsDto {
   @IsOptionalNotNull()
   @IsIn(AUTO_ANSWER_QUESTIONS)
   autoAnswerQuestions?: AutoAnswerQuestions;
+
+  @ApiPropertyOptional({
+    type: FollowUpPolicyDto,
+    nullable: true,
+    example: { cap: 20, dropPolicy: 'drop_oldest', debounceMs: 1000 },
+    description:
+      "Defaults of the follow-up policy of the team's new tasks (`POST /api/tasks/{id}/messages`), field by field under a task's own `followUps`; Heddle's defaults are cap 10, `reject`, 2000 ms, `control,handoff,advice,default`. A task's policy is fixed when it is created, so a change applies to tasks created after it. Merged key by key by PATCH (`lanePriority` as a whole); `null` removes it.",
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => FollowUpPolicyDto)
+  followUps?: FollowUpPolicyDto | null;
 }
 
 export class CreateTeamDto {

@@ -916,6 +916,58 @@ describe('fake OpenCode host: auth', () => {
   });
 });
 
+describe('fake OpenCode host: models option', () => {
+  it('/config/providers lists the given models by provider, with per-provider defaults; prompts may name only them', async () => {
+    const fake = await startFakeOpencode({
+      git: false,
+      models: ['fake/fake-model', 'acme/big', 'acme/small', 'openrouter/anthropic/claude'],
+      defaultModel: { providerID: 'acme', modelID: 'small' },
+      cost: { input: 3, output: 15 },
+    });
+    try {
+      const call = client(fake);
+      const { body } = await call('GET', '/config/providers');
+      expect(body.providers.map((p: any) => [p.id, Object.keys(p.models)])).toEqual([
+        ['fake', ['fake-model']],
+        ['acme', ['big', 'small']],
+        ['openrouter', ['anthropic/claude']],
+      ]);
+      expect(body.default).toEqual({ fake: 'fake-model', acme: 'small', openrouter: 'anthropic/claude' });
+      expect(body.providers[1].models.big).toMatchObject({
+        id: 'big',
+        providerID: 'acme',
+        cost: { input: 3, output: 15, cache: { read: 0, write: 0 } },
+        limit: { context: expect.any(Number), output: expect.any(Number) },
+      });
+
+      const session = (await call('POST', '/session', {})).body;
+      const ask = (modelID: string) =>
+        call('POST', `/session/${session.id}/message`, {
+          parts: [{ type: 'text', text: 'NOTOOL' }],
+          agent: 'build',
+          model: { providerID: 'acme', modelID },
+        });
+      expect((await ask('big')).status).toBe(200);
+      expect((await ask('huge')).status).toBe(500);
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it("with models 'any' only the default model is listed", async () => {
+    const fake = await startFakeOpencode({ git: false, models: 'any' });
+    try {
+      const { body } = await client(fake)('GET', '/config/providers');
+      expect(body).toMatchObject({
+        providers: [{ id: 'fake', models: { 'fake-model': {} } }],
+        default: { fake: 'fake-model' },
+      });
+    } finally {
+      await fake.stop();
+    }
+  });
+});
+
 describe('fake OpenCode host: switches', () => {
   let fake: FakeOpencode;
   beforeEach(async () => {

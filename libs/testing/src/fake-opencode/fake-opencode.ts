@@ -117,7 +117,26 @@ export async function startFakeOpencode(options: FakeOpencodeOptions = {}): Prom
   return host;
 }
 
-const AGENTS = ['build', 'explore', 'general', 'plan'];
+/**
+ * The native agents of OpenCode 1.18.34 as `GET /agent` lists them (alphabetically). A prompt may name
+ * any of them (the real server runs subagents and hidden ones too); "Agent not found" lists the
+ * visible ones.
+ */
+const AGENTS: { name: string; mode: 'primary' | 'subagent'; hidden?: true; description?: string }[] = [
+  { name: 'build', mode: 'primary', description: 'The default agent. Executes tools based on configured permissions.' },
+  { name: 'compaction', mode: 'primary', hidden: true },
+  { name: 'explore', mode: 'subagent', description: 'Fast agent specialized for exploring codebases.' },
+  {
+    name: 'general',
+    mode: 'subagent',
+    description: 'General-purpose agent for researching complex questions and executing multi-step tasks.',
+  },
+  { name: 'plan', mode: 'primary', description: 'Plan mode. Disallows all edit tools.' },
+  { name: 'summary', mode: 'primary', hidden: true },
+  { name: 'title', mode: 'primary', hidden: true },
+];
+const AGENT_NAMES = AGENTS.map((a) => a.name);
+const VISIBLE_AGENTS = AGENTS.filter((a) => !a.hidden).map((a) => a.name);
 
 /** Fake hosts started and not yet stopped in this process (template repositories live as long as one does). */
 let liveHosts = 0;
@@ -816,14 +835,18 @@ class FakeOpencodeHost implements FakeOpencode, TurnHost {
     }));
     r('GET', '/agent', () => ({
       status: 200,
-      body: AGENTS.map((name) => ({
+      body: AGENTS.map(({ name, mode, hidden, description }) => ({
         name,
-        mode: name === 'build' || name === 'plan' ? 'primary' : 'subagent',
+        ...(description !== undefined ? { description } : {}),
+        mode,
         native: true,
-        permission: [],
+        ...(hidden ? { hidden } : {}),
+        // The real ruleset starts with OpenCode's defaults; the config's rules come after them.
+        permission: [{ permission: '*', pattern: '*', action: 'allow' }, ...this.configRules],
         options: {},
       })),
     }));
+    r('GET', '/config/providers', () => ({ status: 200, body: this.configProviders() }));
     r('POST', '/instance/dispose', (ctx) => {
       this.disposeInstance(this.directory(ctx));
       return { status: 200, body: true };
@@ -1220,6 +1243,66 @@ class FakeOpencodeHost implements FakeOpencode, TurnHost {
     return this.models === 'any' || this.models.includes(`${model.providerID}/${model.modelID}`);
   }
 
+  /**
+   * `GET /config/providers` as the real server answers it: the `models` option grouped by provider
+   * (with `'any'`, only the default model), each model in the config's shape, and `default` (per
+   * provider: the default model when it is one of them, else its first model).
+   */
+  private configProviders(): { providers: Record<string, unknown>[]; default: Record<string, string> } {
+    const refs = this.models === 'any' ? [`${this.defaultModel.providerID}/${this.defaultModel.modelID}`] : this.models;
+    const byProvider = new Map<string, string[]>();
+    for (const ref of refs) {
+      const slash = ref.indexOf('/');
+      const [providerID, modelID] = [ref.slice(0, slash), ref.slice(slash + 1)];
+      byProvider.set(providerID, [...(byProvider.get(providerID) ?? []), modelID]);
+    }
+    const cost = this.options.cost;
+    const model = (providerID: string, modelID: string) => ({
+      id: modelID,
+      providerID,
+      api: { id: modelID, url: '', npm: '@ai-sdk/openai-compatible' },
+      name: modelID,
+      family: '',
+      capabilities: {
+        temperature: false,
+        reasoning: false,
+        attachment: false,
+        toolcall: true,
+        input: { text: true, audio: false, image: false, video: false, pdf: false },
+        output: { text: true, audio: false, image: false, video: false, pdf: false },
+        interleaved: false,
+      },
+      cost: {
+        input: cost?.input ?? 0,
+        output: cost?.output ?? 0,
+        cache: { read: cost?.cache_read ?? 0, write: cost?.cache_write ?? 0 },
+      },
+      limit: { context: 100_000, output: 4096 },
+      status: 'active',
+      options: {},
+      headers: {},
+      release_date: '',
+      variants: {},
+    });
+    const providers: Record<string, unknown>[] = [];
+    const defaults: Record<string, string> = {};
+    for (const [providerID, modelIDs] of byProvider) {
+      providers.push({
+        id: providerID,
+        name: providerID === 'fake' ? 'Fake LLM' : providerID,
+        source: 'config',
+        env: [],
+        options: {},
+        models: Object.fromEntries(modelIDs.map((id) => [id, model(providerID, id)])),
+      });
+      defaults[providerID] =
+        this.defaultModel.providerID === providerID && modelIDs.includes(this.defaultModel.modelID)
+          ? this.defaultModel.modelID
+          : modelIDs[0];
+    }
+    return { providers, default: defaults };
+  }
+
   private userParts(s: SessionRecord, messageID: string, parts: Record<string, unknown>[]): Record<string, unknown>[] {
     return parts.map((p) => {
       const { id, ...rest } = p;
@@ -1232,12 +1315,12 @@ class FakeOpencodeHost implements FakeOpencode, TurnHost {
     const s = this.session(ctx);
     const body = this.validatePrompt(this.payload(ctx));
     const agent = body.agent ?? 'build';
-    if (!AGENTS.includes(agent)) {
+    if (!AGENT_NAMES.includes(agent)) {
       this.emitEvent(s.directory, 'session.error', {
         sessionID: s.id,
         error: {
           name: 'UnknownError',
-          data: { message: `Agent not found: "${agent}". Available agents: ${AGENTS.join(', ')}` },
+          data: { message: `Agent not found: "${agent}". Available agents: ${VISIBLE_AGENTS.join(', ')}` },
         },
       });
       if (sync) throw unknownError();

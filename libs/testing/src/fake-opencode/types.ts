@@ -244,7 +244,11 @@ export interface FakeOpencodeOptions {
   port?: number;
   /** `server.heartbeat` interval on event streams. Default 10000. */
   heartbeatMs?: number;
-  /** `provider/model` ids prompts may name; others fail with "Model not found". Default `['fake/fake-model']`; `'any'` accepts all. */
+  /**
+   * `provider/model` ids the host offers: `GET /config/providers` lists them (grouped by provider) and
+   * prompts may name them; others fail with "Model not found". Default `['fake/fake-model']`; `'any'`
+   * accepts every model in prompts (and lists only the default model).
+   */
   models?: string[] | 'any';
   /** Used when a prompt names none. Default `{providerID:'fake', modelID:'fake-model'}`. */
   defaultModel?: { providerID: string; modelID: string };

@@ -21,7 +21,7 @@ import {
 
 jest.setTimeout(60_000);
 
-const WORKSPACES = ['once', 'auto', 'question'] as const;
+const WORKSPACES = ['once', 'auto', 'question', 'bash'] as const;
 type WorkspaceName = (typeof WORKSPACES)[number];
 
 // On linux-x64 a missing binary fails the file (startRealOpencode throws); elsewhere it is skipped.
@@ -137,6 +137,35 @@ describeReal('permissions and questions (e2e, real opencode serve)', () => {
     expect(repliedEvents).toHaveLength(1);
     expect(repliedEvents[0].data).toMatchObject({ reply: 'once', repliedBy: replied.body.repliedBy });
     expect((await direct('once').listPermissions()).map((p) => p.id)).not.toContain(request.requestId);
+  });
+
+  it("a task's own policy says ask for bash: the session's ruleset makes the real server ask, a person replies once, the command runs", async () => {
+    const { team, hostId } = await setup('real-perm-bash');
+    const command = 'echo ran > bash-ran.txt';
+    const id = await createTask(team, {
+      workspace: ws('bash'),
+      hostId,
+      goal: `Run it. CALL:bash ${JSON.stringify({ command, description: 'Write the marker' })}`,
+      permission: { bash: 'ask' },
+      checks: [{ kind: 'file_exists', path: 'bash-ran.txt' }],
+    });
+    // The server's own config asks only for edits: this request comes from the task's session ruleset.
+    const request = await firstOf(team, 'permissions', id);
+    expect(request).toMatchObject({ taskId: id, permission: 'bash', patterns: [command], status: 'pending' });
+    const { value: waiting } = await waitFor(
+      async () => (await t.request('GET', `/api/tasks/${id}`, { token: team.token })).body,
+      (task) => task.waiting === 'permission',
+      { timeoutMs: 10_000, intervalMs: 100, what: 'the task waiting on the permission' },
+    );
+    expect(waiting).toMatchObject({ status: 'running', stale: false });
+    const replied = await t.request('POST', `/api/permissions/${request.id}/reply`, {
+      token: team.token,
+      body: { reply: 'once' },
+    });
+    expect(replied.status).toBe(200);
+    const done = await settledTask(t, team, id, 30_000);
+    expect(done).toMatchObject({ status: 'completed', waiting: null });
+    expect(readFileSync(join(ws('bash'), 'bash-ran.txt'), 'utf8')).toBe('ran\n');
   });
 
   it("the team's auto-accept rule answers with no person: the write runs, the task completes", async () => {

@@ -302,6 +302,13 @@ export const ENV_SCHEMA = {
     default: '2000',
     parse: integer(100, 60_000),
   },
+  harnessWatchedPollMs: {
+    name: 'HARNESS_WATCHED_POLL_MS',
+    description:
+      "How often the `harness` consumer looks at a busy task whose host's event stream is open: the stream wakes the task when its session reports something, so this look is only the fallback. Looks still come when a stale-busy report, a mid-turn check or the wall-clock budget falls due. Never more often than HARNESS_POLL_MS.",
+    default: '15000',
+    parse: integer(100, 600_000),
+  },
   harnessConcurrency: {
     name: 'HARNESS_CONCURRENCY',
     description: 'Task steps one worker runs at once (each step is a few calls to a host and to Postgres).',

@@ -32,7 +32,7 @@ function snap(patch: Patch = {}): Snapshot {
     ...(session ? { session: session as Snapshot['session'] } : {}),
     followUps: { queued: 0, readyAtMs: null },
     nowMs: NOW,
-    config: { pollMs: 2000, turnStartGraceMs: 5000 },
+    config: { pollMs: 2000, turnStartGraceMs: 5000, watchedPollMs: 15000 },
     ...rest,
   };
 }
@@ -348,20 +348,17 @@ const cases: [string, Snapshot, Command | Command['do']][] = [
       session: seen({ busy: true }),
       followUps: { queued: 1, readyAtMs: NOW },
     }),
-    {
-      do: 'note_busy',
-      stale: 'none',
-    },
+    { do: 'note_busy', stale: 'none', ms: 2000 },
   ],
   [
     'busy: checks due, no checks',
     snap({ task: { checks: 0, lastCheckAtMs: 0 }, session: seen({ busy: true }) }),
-    { do: 'note_busy', stale: 'none' },
+    { do: 'note_busy', stale: 'none', ms: 2000 },
   ],
   [
     'busy: plan mode never checks mid-turn',
     snap({ task: { mode: 'plan', lastCheckAtMs: 0 }, session: seen({ busy: true }) }),
-    { do: 'note_busy', stale: 'none' },
+    { do: 'note_busy', stale: 'none', ms: 2000 },
   ],
   [
     'busy: checks ran, failing',
@@ -371,10 +368,7 @@ const cases: [string, Snapshot, Command | Command['do']][] = [
       verified: true,
       verdict: { allPassed: false, replyFailing: false },
     }),
-    {
-      do: 'note_busy',
-      stale: 'none',
-    },
+    { do: 'note_busy', stale: 'none', ms: 2000 },
   ],
   [
     'busy: checks ran and passed',
@@ -390,9 +384,55 @@ const cases: [string, Snapshot, Command | Command['do']][] = [
   [
     'busy: stale reported',
     snap({ session: seen({ busy: true }), stale: 'report' }),
-    { do: 'note_busy', stale: 'report' },
+    { do: 'note_busy', stale: 'report', ms: 2000 },
   ],
-  ['busy: nothing to do', snap({ session: seen({ busy: true }) }), { do: 'note_busy', stale: 'none' }],
+  // busy, with the host's events reaching the worker: polling is the fallback, deadlines still come
+  [
+    'watched: the fallback poll',
+    snap({ task: { checks: 0 }, session: seen({ busy: true }), watched: true }),
+    {
+      do: 'note_busy',
+      stale: 'none',
+      ms: 15000,
+    },
+  ],
+  [
+    'watched: the stale report falls due first',
+    snap({ task: { checks: 0 }, session: seen({ busy: true }), watched: true, staleAtMs: NOW + 4000 }),
+    {
+      do: 'note_busy',
+      stale: 'none',
+      ms: 4000,
+    },
+  ],
+  [
+    'watched: the next mid-turn check falls due first',
+    snap({ task: { lastCheckAtMs: NOW - 25_000 }, session: seen({ busy: true }), watched: true }),
+    {
+      do: 'note_busy',
+      stale: 'none',
+      ms: 5000,
+    },
+  ],
+  [
+    'watched: the wall budget ends first',
+    snap({ task: { checks: 0, use: { ...USE, wallSeconds: 597 } }, session: seen({ busy: true }), watched: true }),
+    {
+      do: 'note_busy',
+      stale: 'none',
+      ms: 3001,
+    },
+  ],
+  [
+    'watched: never sooner than the poll',
+    snap({ task: { checks: 0 }, session: seen({ busy: true }), watched: true, staleAtMs: NOW + 10 }),
+    {
+      do: 'note_busy',
+      stale: 'none',
+      ms: 2000,
+    },
+  ],
+  ['busy: nothing to do', snap({ session: seen({ busy: true }) }), { do: 'note_busy', stale: 'none', ms: 2000 }],
 ];
 
 describe('decide', () => {

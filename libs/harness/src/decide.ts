@@ -60,8 +60,8 @@ export type Command =
   | { do: 'verify' }
   /** Run the checks while the agent works (checkIntervalSeconds). */
   | { do: 'check_mid_turn' }
-  /** A busy look: record what changed (totals, staleness, waiting) and look again. */
-  | { do: 'note_busy'; stale: StaleDecision };
+  /** A busy look: record what changed (totals, staleness, waiting) and look again in `ms`. */
+  | { do: 'note_busy'; stale: StaleDecision; ms: number };
 
 /** The current turn as recorded. */
 export interface TurnFacts {
@@ -120,13 +120,17 @@ export interface Snapshot {
   session?: SessionFacts;
   /** The stale-busy look at a busy session (computed by observeStale). */
   stale?: StaleDecision;
+  /** When the next stale-busy decision falls due without progress, ms (staleDue). */
+  staleAtMs?: number;
+  /** The session's events reach this worker (its host's stream is open): polling is the fallback. */
+  watched?: boolean;
   /** Follow-up messages waiting for the session to be idle; readyAtMs after their debounce. */
   followUps: { queued: number; readyAtMs: number | null };
   verdict?: VerdictFacts;
   /** The verification of this turn was already done by this step (its verdict is `verdict`). */
   verified?: boolean;
   nowMs: number;
-  config: { pollMs: number; turnStartGraceMs: number };
+  config: { pollMs: number; turnStartGraceMs: number; watchedPollMs: number };
 }
 
 const IDLE_WITHOUT_ANSWER = 'the session went idle without answering';
@@ -246,7 +250,26 @@ function decideBusy(s: Snapshot): Command {
     s.followUps.queued === 0 &&
     s.nowMs - task.lastCheckAtMs >= task.checkIntervalSeconds * 1000;
   if (checksDue) return { do: 'check_mid_turn' };
-  return { do: 'note_busy', stale: s.stale ?? 'none' };
+  return { do: 'note_busy', stale: s.stale ?? 'none', ms: nextBusyLook(s) };
+}
+
+/**
+ * When to look at a busy session again. Without its events, every HARNESS_POLL_MS. With them (the
+ * host's stream wakes the task when its session reports something), every HARNESS_WATCHED_POLL_MS
+ * as a fallback — and at whatever falls due before that without an event: the stale-busy report,
+ * the next mid-turn check, the end of the wall-clock budget.
+ */
+function nextBusyLook(s: Snapshot): number {
+  const { pollMs, watchedPollMs } = s.config;
+  if (!s.watched) return pollMs;
+  const { task } = s;
+  const due = [
+    s.staleAtMs,
+    task.mode === 'single' && task.checks > 0 ? task.lastCheckAtMs + task.checkIntervalSeconds * 1000 : undefined,
+    s.nowMs + (task.budgets.maxWallSeconds - task.use.wallSeconds) * 1000 + 1,
+  ].filter((at): at is number => at !== undefined);
+  const soonest = Math.min(...due.map((at) => at - s.nowMs));
+  return Math.max(pollMs, Math.min(watchedPollMs, Math.ceil(soonest)));
 }
 
 /**

@@ -11,6 +11,7 @@ import { DispatchStep } from './dispatch-step';
 import { SessionLook } from './session-look';
 import { TaskDriver } from './task-driver';
 import { TaskEndings } from './task-endings';
+import { TurnReader } from './turn-reader';
 import { TurnRunner } from './turn-runner';
 import { UserActions } from './user-actions';
 import { Verification } from './verification';
@@ -22,6 +23,7 @@ import { HarnessSweepSchedule, TaskStepProcessor } from './task-step.processor';
   providers: [
     HarnessRepository,
     TaskEndings,
+    TurnReader,
     TurnRunner,
     SessionLook,
     Verification,

@@ -172,6 +172,18 @@ export class HostEventWatcher implements OnApplicationBootstrap, OnModuleDestroy
     this.pending.set(taskId, timer);
   }
 
+  /**
+   * This process follows the session's events now (its stream is open and knows the session): the
+   * task is woken when the session reports something, so polling it is only the fallback.
+   */
+  follows(hostId: string, directory: string, sessionId: string): boolean {
+    for (const [key, stream] of this.streams) {
+      if (!key.startsWith(`${hostId}|${directory}|`)) continue;
+      if (stream.subscription.state() === 'open' && stream.sessions.has(sessionId)) return true;
+    }
+    return false;
+  }
+
   /** Streams open now (for tests and diagnostics). */
   get openStreams(): number {
     return this.streams.size;

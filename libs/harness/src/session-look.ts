@@ -3,17 +3,18 @@ import { Clock } from '@heddle/common';
 import { AppConfig } from '@heddle/config';
 import { Prisma } from '@heddle/db';
 import { PermissionsService } from '@heddle/permissions';
-import { MessageWithParts, OpencodeClient, OpencodeNotFoundError } from '@heddle/opencode-client';
+import { OpencodeNotFoundError } from '@heddle/opencode-client';
 import { TaskEventSpec, TaskMessagesService } from '@heddle/tasks';
 import { HarnessRepository } from './harness.repository';
+import { HostEventWatcher } from './host-event-watcher';
 import { readState } from './harness-state';
-import { StalePolicy, observeStale } from './stale-busy';
+import { StalePolicy, staleDue, observeStale } from './stale-busy';
 import { StepContext } from './step-context';
 import { NextStep, TaskEndings, json } from './task-endings';
-import { observeTurn } from './turn-observation';
+import { TurnObservation } from './turn-observation';
+import { TurnReader } from './turn-reader';
 import { TurnRunner, turnTotals } from './turn-runner';
 
-const MESSAGE_PAGE = 50;
 const DEFAULT_STALE_OBSERVATIONS = 15;
 
 /**
@@ -29,6 +30,8 @@ export class SessionLook {
     private readonly turns: TurnRunner,
     private readonly permissions: PermissionsService,
     private readonly messages: TaskMessagesService,
+    private readonly watcher: HostEventWatcher,
+    private readonly reader: TurnReader,
     private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {}
@@ -38,10 +41,10 @@ export class SessionLook {
     const turn = ctx.turn!;
     const client = ctx.client!;
     let busy: boolean;
-    let messages: MessageWithParts[];
+    let obs: TurnObservation;
     try {
       busy = (await client.sessionStatus(turn.sessionId)).type !== 'idle';
-      messages = await this.turnMessages(client, turn.sessionId, turn.messageId);
+      obs = await this.reader.observe(client, turn.sessionId, turn.messageId);
     } catch (err) {
       if (err instanceof OpencodeNotFoundError) {
         const detail = `session ${turn.sessionId} no longer exists on host ${ctx.host!.name}`;
@@ -58,7 +61,6 @@ export class SessionLook {
         [{ type: 'LOG_LINE', data: { level: 'info', message: 'host reachable again' } }],
       );
     }
-    const obs = observeTurn(messages, turn.messageId);
     ctx.obs = obs;
     ctx.session = {
       seen: true,
@@ -85,20 +87,24 @@ export class SessionLook {
       const pending = await this.permissions.waitingOf(ctx.task.teamId, ctx.task.id);
       ctx.waiting = pending.permissions > 0 ? 'permission' : pending.questions > 0 ? 'question' : null;
       const stale = readState(ctx.task.harnessState).stale!;
+      const policy = await this.stalePolicy(ctx.task.teamId);
       ctx.stale = observeStale(
         stale,
         ctx.waiting === null,
         obs.progressMarker,
-        await this.stalePolicy(ctx.task.teamId),
+        policy,
         this.clock.now().getTime(),
         this.config.harnessPollMs,
+        obs.progressAt,
       );
+      ctx.staleAtMs = staleDue(ctx.stale.state, policy, this.config.harnessPollMs);
+      ctx.watched = this.watcher.follows(ctx.host!.id, ctx.task.workspace, turn.sessionId);
     }
     return undefined;
   }
 
-  /** A busy look: writes only what changed (most looks change nothing), then looks again later. */
-  async noteBusy(ctx: StepContext): Promise<NextStep> {
+  /** A busy look: writes only what changed (most looks change nothing). */
+  async noteBusy(ctx: StepContext): Promise<void> {
     const { task, turn, obs, stale } = ctx;
     const events: TaskEventSpec[] = [];
     const patch: Prisma.TaskUpdateManyMutationInput = {};
@@ -145,7 +151,6 @@ export class SessionLook {
         );
       });
     }
-    return this.config.harnessPollMs;
   }
 
   private async stalePolicy(teamId: string): Promise<StalePolicy> {
@@ -156,22 +161,5 @@ export class SessionLook {
     const autoAbortAfter =
       typeof settings.staleBusyAutoAbortAfter === 'number' ? settings.staleBusyAutoAbortAfter : undefined;
     return { observations, ...(autoAbortAfter !== undefined ? { autoAbortAfter } : {}) };
-  }
-
-  /** The turn's messages: pages back from the newest until Heddle's own prompt. */
-  private async turnMessages(
-    client: OpencodeClient,
-    sessionId: string,
-    userMessageId: string,
-  ): Promise<MessageWithParts[]> {
-    const collected: MessageWithParts[] = [];
-    let before: string | undefined;
-    for (;;) {
-      const page = await client.listMessages(sessionId, { limit: MESSAGE_PAGE, ...(before ? { before } : {}) });
-      collected.unshift(...page.messages);
-      const reached = page.messages.some((m) => m.info.id === userMessageId || m.info.id < userMessageId);
-      if (reached || !page.nextCursor) return collected;
-      before = page.nextCursor;
-    }
   }
 }

@@ -66,4 +66,26 @@ describe('observeStale', () => {
     const second = observeStale(first.state, true, 'a', policy, POLL, POLL);
     expect(second.state).toBe(first.state);
   });
+
+  describe('the clock starts when the progress happened (progressAt), within bounds', () => {
+    const T = 1_000_000;
+    const cases: [string, number | null, number, string, number][] = [
+      // [name, progressAt, look time, decision, observations] — the marker changed from 'a' (since T) to 'b'
+      ['no time from the host: the look', null, T + 1000, 'none', 1],
+      ['progress long before the look: counted from it', T + 800, T + 1000, 'report', 3],
+      ['progress between looks, recent: not stale yet', T + 950, T + 1000, 'none', 1],
+      ['a host clock ahead: never later than the look', T + 5000, T + 1000, 'none', 1],
+      ['a host clock behind: never before the previous progress', T - 50_000, T + 1000, 'abort', 11],
+    ];
+    it.each(cases)('%s', (_name, progressAt, now, decision, observations) => {
+      const before: StaleState = { since: new Date(T).toISOString(), marker: 'a', reported: false };
+      const r = observeStale(before, true, 'b', { observations: 3, autoAbortAfter: 11 }, now, POLL, progressAt);
+      expect([r.decision, r.observations]).toEqual([decision, observations]);
+    });
+
+    it('the first look at a busy session counts from the look, whatever the host says', () => {
+      const r = observeStale({ ...INITIAL_STALE }, true, 'a', policy, 5000, POLL, 0);
+      expect(r.state.since).toBe(new Date(5000).toISOString());
+    });
+  });
 });

@@ -25,8 +25,13 @@ export const INITIAL_STALE: StaleState = { since: null, marker: null, reported: 
 
 /**
  * One look at the session. Busy with the same marker as before counts one observation per
- * `pollMs` since the marker was first seen (the first look is observation 1); a new marker (a reply
- * completed or a part finished) or an idle session re-arms. Reports once per episode.
+ * `pollMs` since the marker's progress happened (the first look is observation 1); a new marker (a
+ * reply completed or a part finished) or an idle session re-arms. Reports once per episode.
+ *
+ * `progressAt` is when the host says that progress happened: the clock starts there rather than at
+ * the look that saw it (looks may be far apart when the event stream wakes the task), bounded by
+ * the previous marker's time and now (the host's clock is not trusted beyond that). Without a
+ * previous marker, the look's time.
  */
 export function observeStale(
   state: StaleState,
@@ -35,21 +40,38 @@ export function observeStale(
   policy: StalePolicy,
   now: number,
   pollMs: number,
+  progressAt: number | null = null,
 ): { state: StaleState; decision: StaleDecision; rearmed: boolean; observations: number } {
-  if (!busy || marker !== state.marker || !state.since) {
-    return {
-      state: busy ? { since: new Date(now).toISOString(), marker, reported: false } : { ...INITIAL_STALE },
-      decision: 'none',
-      rearmed: state.reported,
-      observations: busy ? 1 : 0,
-    };
+  if (!busy) return { state: { ...INITIAL_STALE }, decision: 'none', rearmed: state.reported, observations: 0 };
+  let current = state;
+  let rearmed = false;
+  if (marker !== state.marker || !state.since) {
+    const floor = state.since ? Date.parse(state.since) : now;
+    const since = progressAt === null ? now : Math.min(now, Math.max(floor, progressAt));
+    current = { since: new Date(since).toISOString(), marker, reported: false };
+    rearmed = state.reported;
   }
-  const observations = Math.floor((now - Date.parse(state.since)) / pollMs) + 1;
+  const observations = Math.floor((now - Date.parse(current.since!)) / pollMs) + 1;
   if (policy.autoAbortAfter !== undefined && observations >= policy.autoAbortAfter) {
     return { state: { ...INITIAL_STALE }, decision: 'abort', rearmed: false, observations };
   }
-  if (!state.reported && observations >= policy.observations) {
-    return { state: { ...state, reported: true }, decision: 'report', rearmed: false, observations };
+  if (!current.reported && observations >= policy.observations) {
+    return { state: { ...current, reported: true }, decision: 'report', rearmed, observations };
   }
-  return { state, decision: 'none', rearmed: false, observations };
+  return { state: current, decision: 'none', rearmed, observations };
+}
+
+/**
+ * When the next stale-busy decision falls due if the session makes no progress (ms): the report,
+ * or the policy's abort after it. Undefined when nothing is pending (idle, or already reported with
+ * no abort policy).
+ */
+export function staleDue(state: StaleState, policy: StalePolicy, pollMs: number): number | undefined {
+  if (!state.since) return undefined;
+  const since = Date.parse(state.since);
+  const due = [
+    ...(state.reported ? [] : [since + (policy.observations - 1) * pollMs]),
+    ...(policy.autoAbortAfter !== undefined ? [since + (policy.autoAbortAfter - 1) * pollMs] : []),
+  ];
+  return due.length ? Math.min(...due) : undefined;
 }

@@ -20,6 +20,10 @@ export interface StepContext {
   session?: SessionFacts;
   /** The stale-busy look at a busy session. */
   stale?: ReturnType<typeof observeStale>;
+  /** When the stale-busy report (or the policy's abort) falls due if nothing moves, ms. */
+  staleAtMs?: number;
+  /** This process follows the session's events (polling is only the fallback). */
+  watched?: boolean;
   /** What the session waits for a person to answer. */
   waiting?: 'permission' | 'question' | null;
   /** The checks' evaluation this step, and what it says. */

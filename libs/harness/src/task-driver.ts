@@ -113,11 +113,17 @@ export class TaskDriver {
         : null,
       ...(ctx.session ? { session: ctx.session } : {}),
       ...(ctx.stale ? { stale: ctx.stale.decision } : {}),
+      ...(ctx.staleAtMs !== undefined ? { staleAtMs: ctx.staleAtMs } : {}),
+      ...(ctx.watched ? { watched: true } : {}),
       followUps: ctx.followUps,
       ...(ctx.verdict ? { verdict: ctx.verdict } : {}),
       ...(ctx.verified ? { verified: true } : {}),
       nowMs: this.clock.now().getTime(),
-      config: { pollMs: this.config.harnessPollMs, turnStartGraceMs: this.config.harnessTurnStartGraceMs },
+      config: {
+        pollMs: this.config.harnessPollMs,
+        turnStartGraceMs: this.config.harnessTurnStartGraceMs,
+        watchedPollMs: Math.max(this.config.harnessPollMs, this.config.harnessWatchedPollMs),
+      },
     };
   }
 
@@ -166,7 +172,8 @@ export class TaskDriver {
         await this.verification.midTurn(ctx);
         return CONTINUE;
       case 'note_busy':
-        return this.look.noteBusy(ctx);
+        await this.look.noteBusy(ctx);
+        return command.ms;
     }
   }
 

@@ -5,7 +5,16 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { Job, Queue, UnrecoverableError } from 'bullmq';
 import { AppConfig } from '@heddle/config';
 import { FairQueueService } from '@heddle/hosts';
-import { DrainDeadline, JOBS, QUEUES, QueueMetrics, TaskStepPayload, WorkScope, jobIds } from '@heddle/queue';
+import {
+  DrainDeadline,
+  JOBS,
+  QUEUES,
+  QueueMetrics,
+  TaskStepPayload,
+  WorkScope,
+  bestEffort,
+  jobIds,
+} from '@heddle/queue';
 import { TasksRepository } from '@heddle/tasks';
 import { HarnessRepository } from './harness.repository';
 import { TaskDriver } from './task-driver';
@@ -121,6 +130,8 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
       await this.tasks.releaseLease(teamId, task.id, owner, undefined);
       return 'superseded';
     }
+    // The task's scheduled step, if this is not it: superseded by this step's own schedule.
+    const superseded = task.wakeAt && task.wakeAt.getTime() !== payload.dueMs ? task.wakeAt.getTime() : null;
     this.inFlight.set(task.id, { teamId, owner });
     const renewal = setInterval(
       () => void this.tasks.renewLease(teamId, task.id, owner, leaseSeconds).catch(() => undefined),
@@ -146,9 +157,23 @@ export class TaskStepProcessor extends WorkerHost implements OnApplicationBootst
         { jobId: jobIds.taskStep(task.id, due), delay: Math.max(0, due - Date.now()), priority: SCHEDULED_PRIORITY },
       );
     }
+    if (superseded !== null && superseded !== due) await this.removeScheduled(task.id, superseded);
     // Nothing scheduled: the task may have given back a session; hand it to the next in the fair order.
     if (due === null) await this.fairQueue.wakeNext(task.id);
     return 'stepped';
+  }
+
+  /**
+   * A step woken early (a host event, a user action) replaced the task's schedule: the old scheduled
+   * job would only wake to find itself superseded, so it leaves the queue now instead of waiting
+   * there (thousands of them at scale). Best effort: one left behind still ends at once.
+   */
+  private async removeScheduled(taskId: string, dueMs: number): Promise<void> {
+    try {
+      await bestEffort(this.queue, () => this.queue.remove(jobIds.taskStep(taskId, dueMs)));
+    } catch {
+      // Redis away or the job running: it ends as superseded when it runs.
+    }
   }
 
   async sweep(): Promise<{ enqueued: number }> {

@@ -90,4 +90,24 @@ describe('observeTurn', () => {
     ];
     expect(observeTurn(finished, 'u').progressMarker).not.toBe(same);
   });
+
+  it('says when the newest progress happened: a reply created or completed, a part finished (not one running)', () => {
+    const messages = [
+      user('u'),
+      assistant(
+        'a',
+        'u',
+        [
+          { type: 'tool', tool: 'bash', state: { status: 'completed', time: { start: 10, end: 40 } } },
+          { type: 'tool', tool: 'read', state: { status: 'running', time: { start: 90 } } },
+          { type: 'text', text: 'thinking', time: { start: 20, end: 30 } },
+        ],
+        { time: { created: 5 } },
+      ),
+    ];
+    expect(observeTurn(messages, 'u').progressAt).toBe(40);
+    expect(observeTurn([user('u')], 'u').progressAt).toBeNull();
+    const completed = [user('u'), assistant('a', 'u', [], { time: { created: 5, completed: 70 } })];
+    expect(observeTurn(completed, 'u').progressAt).toBe(70);
+  });
 });

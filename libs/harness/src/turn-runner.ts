@@ -25,6 +25,7 @@ import { INITIAL_STALE } from './stale-busy';
 import { StepContext, checksOf } from './step-context';
 import { NextStep, TaskEndings, describeError, json } from './task-endings';
 import { TurnObservation, totalTokens } from './turn-observation';
+import { TurnReader } from './turn-reader';
 
 /** How long an abort may take to show as idle before the harness goes on anyway. */
 const SETTLE_MS = 5000;
@@ -42,6 +43,7 @@ export class TurnRunner {
     private readonly repo: HarnessRepository,
     private readonly endings: TaskEndings,
     private readonly messages: TaskMessagesService,
+    private readonly reader: TurnReader,
     private readonly watcher: HostEventWatcher,
     private readonly clock: Clock,
     private readonly config: AppConfig,
@@ -157,6 +159,7 @@ export class TurnRunner {
   async finish(ctx: StepContext, outcome: TurnOutcome, error?: string): Promise<void> {
     const { task, turn, obs } = ctx;
     const now = this.clock.now();
+    this.reader.forget(turn!.sessionId, turn!.messageId);
     ctx.task = await this.repo.transaction(async () => {
       ctx.turn = await this.repo.updateTurn(turn!, {
         ...turnTotals(obs!),

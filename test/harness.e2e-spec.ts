@@ -99,6 +99,12 @@ describe('harness (e2e, fake host)', () => {
     const [turn] = await turns(team, id);
     expect(turn).toMatchObject({ number: 1, sessionId: task.sessionId, outcome: 'finished' });
     expect(turn.prompt).toContain('FILE:hello.txt');
+    // Recent activity: on the task, and in every task event from the turn's end on (tool names, no output).
+    expect(task.activity).toEqual(turn.activity);
+    expect(task.activity.tools).toContain('write');
+    const completed = (await t.request('GET', `/api/events?taskId=${id}&type=TASK_COMPLETED`, { token: team.token }))
+      .body.items[0];
+    expect(completed.data.activity).toEqual(turn.activity);
     const prompts = fake.requests().filter((r) => r.path.endsWith('/prompt_async'));
     expect(prompts).toHaveLength(1);
     const host = await t.request('GET', `/api/hosts/${hostId}`, { token: team.token });

@@ -128,6 +128,7 @@ export class SessionLook {
       patch.stale = false;
       events.push({ type: 'TASK_UPDATED', data: { staleCleared: true } });
     }
+    if (JSON.stringify(task.activity ?? null) !== JSON.stringify(obs!.activity)) patch.activity = json(obs!.activity);
     const state = readState(task.harnessState);
     const stateChanged = stale !== undefined && JSON.stringify(state.stale) !== JSON.stringify(stale.state);
     const totalsChanged =
@@ -137,7 +138,7 @@ export class SessionLook {
       turn!.tokensCacheRead !== obs!.tokens.cacheRead ||
       turn!.tokensCacheWrite !== obs!.tokens.cacheWrite ||
       turn!.costUsd !== obs!.costUsd;
-    if (totalsChanged || stateChanged || events.length > 0) {
+    if (totalsChanged || stateChanged || events.length > 0 || patch.activity !== undefined) {
       ctx.task = await this.repo.transaction(async () => {
         if (totalsChanged) ctx.turn = await this.repo.updateTurn(turn!, turnTotals(obs!));
         return this.endings.write(

@@ -116,6 +116,7 @@ export class TurnRunner {
           currentTurn: number,
           sessionId,
           stale: false,
+          activity: Prisma.DbNull, // a new turn: nothing seen of it yet
           startedAt: task.startedAt ?? now,
           reason: null,
           reasonDetail: null,
@@ -173,6 +174,7 @@ export class TurnRunner {
       const patch: TaskPatch = {
         ...this.totals(task, turn!, obs!),
         claimedComplete: obs!.claimedComplete,
+        activity: json(obs!.activity),
         stale: false,
         waiting: null,
         harnessState: json({ ...state, stale: { ...INITIAL_STALE } }),

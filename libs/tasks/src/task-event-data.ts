@@ -15,6 +15,7 @@ export function taskEventData(task: Task): Prisma.InputJsonObject {
     stale: task.stale,
     waiting: task.waiting,
     claimedComplete: task.claimedComplete,
+    activity: (task.activity ?? null) as Prisma.InputJsonValue,
     progress: (task.progress ?? null) as Prisma.InputJsonValue,
   };
 }

@@ -40,6 +40,7 @@ export function toTaskResponse(task: Task, latest: CheckRun | null): TaskRespons
     result: task.result,
     stale: task.stale,
     waiting: (task.waiting as 'permission' | 'question' | null) ?? null,
+    activity: (task.activity as { texts: string[]; tools: string[] } | null) ?? null,
     permission: task.permissionPolicy ?? null,
     // Resolved at create; tasks made before follow-ups existed run under Heddle's defaults.
     followUps: resolveFollowUpPolicy(task.followUpPolicy, null),

@@ -85,6 +85,14 @@ export class TaskResponseDto {
   @ApiProperty({
     type: Object,
     nullable: true,
+    example: { texts: ['Adding the route…'], tools: ['read', 'edit'] },
+    description:
+      'Recent activity of the current turn as last observed: the last assistant texts (excerpts) and tool names, never tool output. Also in every task event.',
+  })
+  activity!: { texts: string[]; tools: string[] } | null;
+  @ApiProperty({
+    type: Object,
+    nullable: true,
     description: "The task's permission policy as given at create (`permission`); null: the host's configuration.",
   })
   permission!: unknown;

@@ -9,9 +9,9 @@ import {
   Page,
   actorLabel,
   decodeCursor,
-  isFinished,
   toPage,
 } from '@heddle/common';
+import type { TaskStatus } from '@heddle/common';
 import { Prisma, Task, TaskMessage, Transactional } from '@heddle/db';
 import { EventsWriter } from '@heddle/events';
 import { TaskWaker } from '@heddle/queue';
@@ -30,6 +30,7 @@ import {
   resolveFollowUpPolicy,
 } from './follow-ups';
 import { taskEventData } from './task-event-data';
+import { transition } from './task-state';
 import { TaskMessagesRepository } from './task-messages.repository';
 import { toTaskMessageResponse } from './task-view';
 import { TasksRepository } from './tasks.repository';
@@ -198,7 +199,13 @@ export class TaskMessagesService {
         return { message: toTaskMessageResponse(existing), created: false, wake: false };
       }
     }
-    if (isFinished(task.status)) throw new InvalidStateError('task', task.status, 'send a message to');
+    // The lifecycle table says whether a task takes a follow-up (any unfinished one does).
+    const verdict = transition(task.status as TaskStatus, {
+      by: 'user',
+      action: 'follow_up',
+      hasSession: (task.sessionId ?? task.bindSessionId) !== null,
+    });
+    if (!verdict.ok) throw new InvalidStateError('task', task.status, `send a message to (${verdict.why})`);
 
     const policy = this.policyOf(task);
     const now = this.clock.now();

@@ -51,6 +51,11 @@ describe('transition: user actions', () => {
     ['hand_over', 'running', true, false, ['aborted', 'TASK_ABORTED', null]],
     ['hand_over', 'queued', false, false, ['aborted', 'TASK_ABORTED', null]],
     ['hand_over', 'completed', true, false, 'refused'],
+    ['follow_up', 'running', true, false, ['running', null]],
+    ['follow_up', 'queued', false, false, ['queued', null]],
+    ['follow_up', 'paused', true, false, ['paused', null]],
+    ['follow_up', 'completed', true, false, 'refused'],
+    ['follow_up', 'aborted', true, false, 'refused'],
   ])('%s from %s (session %s, new goal %s) → %j', (action, status, hasSession, newGoal, expected) => {
     expect(outcome(transition(status, { by: 'user', action, hasSession, newGoal }))).toEqual(expected);
   });

@@ -48,6 +48,7 @@ export const TASK_ACTIONS = [
   'mark_failed',
   'recheck',
   'hand_over',
+  'follow_up',
 ] as const;
 export type TaskAction = (typeof TASK_ACTIONS)[number];
 
@@ -133,6 +134,9 @@ function userTransition(status: TaskStatus, t: Extract<Trigger, { by: 'user' }>)
       // Another task was bound to this one's session (one writer per session, SPEC §3.9): it stops
       // here, leaving the session — now the other task's — running.
       return finished ? refuse('it has already finished') : go('aborted', 'TASK_ABORTED', null);
+    case 'follow_up':
+      // A message queued for the next idle of the session (MESSAGE_QUEUED says so); the status stays.
+      return finished ? refuse('it has already finished') : go(status, null);
     case 'recheck':
       // The checks run again on the host it ran on; CHECK_RESULT reports them, the status stays.
       if (!finished) return refuse('only a finished task is re-checked');

@@ -468,6 +468,29 @@ describe('permissions and questions (e2e, fake host)', () => {
     });
   });
 
+  it("a question is auto-answered with the team's fixed text (autoAnswerQuestions: fixed), which it requires", async () => {
+    const s = await setup('question-fixed');
+    const refused = await t.request('PATCH', '/api/team', {
+      token: s.team.token,
+      body: { settings: { autoAnswerQuestions: 'fixed' } },
+    });
+    expectErrorBody(refused, 400, 'request/validation_failed');
+    expect(refused.body.details).toEqual([{ field: 'settings.autoAnswerText', errors: [expect.any(String)] }]);
+    await patchSettings(s.team, { autoAnswerQuestions: 'fixed', autoAnswerText: 'Green, and do not ask again' });
+    s.fake.script(/ASK-FIXED/, [
+      { type: 'question', questions: [COLOR] },
+      { type: 'write', path: 'fixed-color.txt', content: 'chosen\n' },
+    ]);
+    const id = await createTask(s, { goal: 'ASK-FIXED', checks: [{ kind: 'file_exists', path: 'fixed-color.txt' }] });
+    expect((await settledTask(t, s.team, id)).status).toBe('completed');
+    const [question] = await requestsOf(s.team, 'questions', id);
+    expect(question).toMatchObject({
+      status: 'answered',
+      answers: [['Green, and do not ask again']],
+      repliedBy: 'policy',
+    });
+  });
+
   it('a silent event stream loses nothing: the listing finds the request; one answered on the host is recorded so', async () => {
     const s = await setup('perm-silent', { permission: { edit: 'ask' } });
     s.fake.setSilentEvents(true);

@@ -13,6 +13,7 @@ export {
   decidePermission,
   evaluateRuleset,
   firstOptionAnswers,
+  fixedAnswers,
   matchAutoAccept,
   readPermissionPolicy,
   readTeamPermissionSettings,

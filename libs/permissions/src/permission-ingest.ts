@@ -13,6 +13,7 @@ import {
   PermissionReplyKind,
   decidePermission,
   firstOptionAnswers,
+  fixedAnswers,
   readPermissionPolicy,
   readTeamPermissionSettings,
 } from './permission-policy';
@@ -191,12 +192,18 @@ export class PermissionIngest {
     return row;
   }
 
-  /** The team's `autoAnswerQuestions: "first"`: the first option of every question, for a task's session. */
+  /**
+   * The team's `autoAnswerQuestions`, for a task's session: `first` — the first option of every
+   * question; `fixed` — the team's `autoAnswerText` (fixedAnswers).
+   */
   private async applyQuestionPolicy(row: QuestionRequest): Promise<QuestionRequest> {
     if (!row.taskId) return row;
     const team = readTeamPermissionSettings(await this.repository.teamSettings(row.teamId));
-    if (team.autoAnswerQuestions !== 'first') return row;
-    const answers = firstOptionAnswers(questionsOf(row));
+    if (team.autoAnswerQuestions === 'off') return row;
+    const answers =
+      team.autoAnswerQuestions === 'first'
+        ? firstOptionAnswers(questionsOf(row))
+        : fixedAnswers(questionsOf(row), team.autoAnswerText!);
     if (!answers) return row;
     const outcome = await this.answers.replyQuestion(
       row.teamId,

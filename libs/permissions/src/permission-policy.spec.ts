@@ -4,13 +4,14 @@ import {
   decidePermission,
   evaluateRuleset,
   firstOptionAnswers,
+  fixedAnswers,
   matchAutoAccept,
   readPermissionPolicy,
   readTeamPermissionSettings,
   sessionPermissionRuleset,
 } from './permission-policy';
 
-const noTeam = { autoAccept: [], autoAnswerQuestions: 'off' as const };
+const noTeam = { autoAccept: [], autoAnswerQuestions: 'off' as const, autoAnswerText: null };
 
 describe('sessionPermissionRuleset', () => {
   it('is empty without a policy, or with one that sets nothing for the session', () => {
@@ -90,7 +91,7 @@ describe('decidePermission', () => {
   });
 
   it("answers by the task's rules first, then the team's", () => {
-    const team = { autoAccept: [{ permission: 'bash' }], autoAnswerQuestions: 'off' as const };
+    const team = { autoAccept: [{ permission: 'bash' }], autoAnswerQuestions: 'off' as const, autoAnswerText: null };
     expect(decidePermission(bash('ls'), { task: null, team })).toEqual({
       reply: 'once',
       source: 'team',
@@ -110,7 +111,7 @@ describe('decidePermission', () => {
       bashPatterns: [{ pattern: 'rm *', action: 'deny' as const }],
       edit: 'allow' as const,
     };
-    const team = { autoAccept: [{ permission: '*' }], autoAnswerQuestions: 'off' as const };
+    const team = { autoAccept: [{ permission: '*' }], autoAnswerQuestions: 'off' as const, autoAnswerText: null };
     expect(decidePermission(bash('rm -rf build'), { task, team })).toEqual({
       reply: 'reject',
       message: DENIED_BY_POLICY,
@@ -144,10 +145,22 @@ describe('stored JSON', () => {
   });
 
   it("reads a team's settings with defaults", () => {
-    expect(readTeamPermissionSettings(undefined)).toEqual({ autoAccept: [], autoAnswerQuestions: 'off' });
+    expect(readTeamPermissionSettings(undefined)).toEqual({
+      autoAccept: [],
+      autoAnswerQuestions: 'off',
+      autoAnswerText: null,
+    });
     expect(
       readTeamPermissionSettings({ autoAccept: [{ permission: 'edit' }], autoAnswerQuestions: 'first', other: 1 }),
-    ).toEqual({ autoAccept: [{ permission: 'edit' }], autoAnswerQuestions: 'first' });
+    ).toEqual({ autoAccept: [{ permission: 'edit' }], autoAnswerQuestions: 'first', autoAnswerText: null });
+    expect(readTeamPermissionSettings({ autoAnswerQuestions: 'fixed', autoAnswerText: 'go on' })).toMatchObject({
+      autoAnswerQuestions: 'fixed',
+      autoAnswerText: 'go on',
+    });
+    // fixed without a text is off (the API refuses to store it; older rows are read safely).
+    expect(readTeamPermissionSettings({ autoAnswerQuestions: 'fixed', autoAnswerText: '  ' })).toMatchObject({
+      autoAnswerQuestions: 'off',
+    });
   });
 });
 
@@ -167,6 +180,16 @@ describe('questions', () => {
     expect(firstOptionAnswers([color, sizes])).toEqual([['Red'], ['S']]);
     expect(firstOptionAnswers([color, { question: 'free text?', options: [] }])).toBeUndefined();
     expect(firstOptionAnswers([])).toBeUndefined();
+  });
+
+  it.each<[string, Parameters<typeof fixedAnswers>[0], string, string[][] | undefined]>([
+    ['typed in where a question allows its own answer', [color, sizes], 'green', [['green'], ['green']]],
+    ['the option of that label where it does not', [strict], ' blue ', [['Blue']]],
+    ['a person answers when a strict question has no such option', [color, strict], 'green', undefined],
+    ['nothing to answer', [], 'green', undefined],
+  ])('fixedAnswers: %s', (_name, questions, text, expected) => {
+    expect(fixedAnswers(questions, text)).toEqual(expected);
+    if (expected) expect(answersProblem(questions, expected)).toBeUndefined();
   });
 
   it('answersProblem names the field that does not fit the questions', () => {

@@ -15,7 +15,7 @@ export type PolicyPermission = (typeof POLICY_PERMISSIONS)[number];
 export const PERMISSION_REPLIES = ['once', 'always', 'reject'] as const;
 export type PermissionReplyKind = (typeof PERMISSION_REPLIES)[number];
 
-export const AUTO_ANSWER_QUESTIONS = ['off', 'first'] as const;
+export const AUTO_ANSWER_QUESTIONS = ['off', 'first', 'fixed'] as const;
 export type AutoAnswerQuestions = (typeof AUTO_ANSWER_QUESTIONS)[number];
 
 /**
@@ -48,7 +48,10 @@ export interface PermissionPolicy {
 /** The team settings this lib reads (`autoAccept`, `autoAnswerQuestions`; libs/teams validates them). */
 export interface TeamPermissionSettings {
   autoAccept: AutoAcceptRule[];
+  /** `fixed` only with an `autoAnswerText`; otherwise `off`. */
   autoAnswerQuestions: AutoAnswerQuestions;
+  /** The answer `fixed` gives to every question. */
+  autoAnswerText: string | null;
 }
 
 /** One rule of OpenCode's session `permission` ruleset (`POST /session`, `PATCH /session/{id}`). */
@@ -180,9 +183,12 @@ export function readPermissionPolicy(value: unknown): PermissionPolicy | null {
 /** The permission part of a team's `settings`. */
 export function readTeamPermissionSettings(settings: unknown): TeamPermissionSettings {
   const s = isObject(settings) ? settings : {};
+  const text = typeof s.autoAnswerText === 'string' && s.autoAnswerText.trim() ? s.autoAnswerText : null;
   return {
     autoAccept: readRules(s.autoAccept),
-    autoAnswerQuestions: s.autoAnswerQuestions === 'first' ? 'first' : 'off',
+    autoAnswerQuestions:
+      s.autoAnswerQuestions === 'first' ? 'first' : s.autoAnswerQuestions === 'fixed' && text ? 'fixed' : 'off',
+    autoAnswerText: text,
   };
 }
 
@@ -206,6 +212,28 @@ export function firstOptionAnswers(questions: readonly QuestionSpec[]): string[]
     const first = q.options[0]?.label;
     if (first === undefined) return undefined;
     answers.push([first]);
+  }
+  return answers;
+}
+
+/**
+ * `autoAnswerQuestions: 'fixed'`: the team's text as the answer to every question — typed in as the
+ * person's own answer where the question allows one (`custom` is not false), else the option with
+ * that label (case and surrounding space aside). Undefined when a question takes neither: a person
+ * answers it.
+ */
+export function fixedAnswers(questions: readonly QuestionSpec[], text: string): string[][] | undefined {
+  if (questions.length === 0) return undefined;
+  const answers: string[][] = [];
+  const wanted = text.trim().toLowerCase();
+  for (const q of questions) {
+    if (q.custom !== false) {
+      answers.push([text]);
+      continue;
+    }
+    const option = q.options.find((o) => o.label.trim().toLowerCase() === wanted);
+    if (!option) return undefined;
+    answers.push([option.label]);
   }
   return answers;
 }

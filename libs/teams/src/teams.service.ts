@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@heddle/audit';
 import { ApiTokensService } from '@heddle/auth';
-import { Actor, AuthContext, NotFoundError, TEAM_SCOPES, SCOPES, Scope } from '@heddle/common';
+import { Actor, AuthContext, BadRequestError, NotFoundError, TEAM_SCOPES, SCOPES, Scope } from '@heddle/common';
 import { Prisma, Team, Transactional } from '@heddle/db';
 import { EventsWriter } from '@heddle/events';
 import { TeamsRepository } from './teams.repository';
@@ -57,6 +57,11 @@ export class TeamsService {
     if (!current) throw new NotFoundError('team', auth.teamId);
     if (dto.name === undefined && dto.settings === undefined) return toTeamResponse(current);
     const settings = dto.settings ? mergeSettings(current.settings, dto.settings) : undefined;
+    if (settings && settings.autoAnswerQuestions === 'fixed' && typeof settings.autoAnswerText !== 'string') {
+      throw new BadRequestError('request/validation_failed', 'autoAnswerQuestions "fixed" needs an autoAnswerText', [
+        { field: 'settings.autoAnswerText', errors: ['is required while autoAnswerQuestions is "fixed"'] },
+      ]);
+    }
     const team = await this.repository.update(auth.teamId, { name: dto.name, settings });
     const changes = {
       ...(dto.name !== undefined ? { name: dto.name } : {}),

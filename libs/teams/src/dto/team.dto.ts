@@ -21,7 +21,9 @@ import {
   Length,
   Matches,
   Max,
+  MaxLength,
   Min,
+  MinLength,
   ValidateNested,
 } from 'class-validator';
 
@@ -146,11 +148,25 @@ export class TeamSettingsDto {
     default: 'off',
     example: 'first',
     description:
-      'Questions the agent asks in the team\'s tasks: `off` waits for a person; `first` answers each question with its first option at once (`repliedBy: "policy"`, `QUESTION_ANSWERED`).',
+      'Questions the agent asks in the team\'s tasks: `off` waits for a person; `first` answers each question with its first option at once; `fixed` answers each with `autoAnswerText` (typed in where the question allows an answer of its own, else the option with that label; a question that takes neither waits for a person). Answers by policy say `repliedBy: "policy"` (`QUESTION_ANSWERED`).',
   })
   @IsOptionalNotNull()
   @IsIn(AUTO_ANSWER_QUESTIONS)
   autoAnswerQuestions?: AutoAnswerQuestions;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    minLength: 1,
+    maxLength: 2000,
+    example: 'Use your best judgement and go on; do not wait for me.',
+    description: 'The answer `autoAnswerQuestions: "fixed"` gives (required with it); `null` removes it.',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(2000)
+  autoAnswerText?: string | null;
 
   @ApiPropertyOptional({
     type: FollowUpPolicyDto,

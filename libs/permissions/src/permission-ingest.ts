@@ -55,25 +55,12 @@ export class PermissionIngest {
 
   /** `permission.asked`, or a request listed by `GET /permission`: recorded once, then offered to the policy. */
   async permissionAsked(place: WatchedPlace, request: OpencodePermission): Promise<PermissionRequest> {
-    let row = await this.repository.findPermissionByRequest(place.teamId, place.hostId, request.id);
-    if (!row) {
-      const taskId = await this.taskOf(place, request.sessionID);
-      const inserted = await this.withTaskGone(place, request.sessionID, taskId, (id) =>
-        this.recordPermission(place, request, id),
-      );
-      row = inserted ?? (await this.repository.findPermissionByRequest(place.teamId, place.hostId, request.id))!;
-    }
-    if (row.status !== 'pending') return row;
-    if (!row.taskId) {
-      const taskId = await this.taskOf(place, row.sessionId);
-      if (taskId) {
-        const assigned = await this.withTaskGone(place, row.sessionId, taskId, (id) =>
-          id ? this.repository.assignPermissionTask(row!.teamId, row!.id, id) : Promise.resolve(null),
-        );
-        row = assigned ?? row;
-      }
-    }
-    return this.applyPermissionPolicy(row);
+    const row = await this.recordAsked(place, request.sessionID, {
+      find: () => this.repository.findPermissionByRequest(place.teamId, place.hostId, request.id),
+      insert: (taskId) => this.recordPermission(place, request, taskId),
+      assign: (found, taskId) => this.repository.assignPermissionTask(found.teamId, found.id, taskId),
+    });
+    return row.status === 'pending' ? this.applyPermissionPolicy(row) : row;
   }
 
   /** `permission.replied`: answered on the host. A reply of ours is recorded already (and the row locked meanwhile). */
@@ -135,25 +122,12 @@ export class PermissionIngest {
   // ---- questions ---------------------------------------------------------------------------------
 
   async questionAsked(place: WatchedPlace, request: OpencodeQuestion): Promise<QuestionRequest> {
-    let row = await this.repository.findQuestionByRequest(place.teamId, place.hostId, request.id);
-    if (!row) {
-      const taskId = await this.taskOf(place, request.sessionID);
-      const inserted = await this.withTaskGone(place, request.sessionID, taskId, (id) =>
-        this.recordQuestion(place, request, id),
-      );
-      row = inserted ?? (await this.repository.findQuestionByRequest(place.teamId, place.hostId, request.id))!;
-    }
-    if (row.status !== 'pending') return row;
-    if (!row.taskId) {
-      const taskId = await this.taskOf(place, row.sessionId);
-      if (taskId) {
-        const assigned = await this.withTaskGone(place, row.sessionId, taskId, (id) =>
-          id ? this.repository.assignQuestionTask(row!.teamId, row!.id, id) : Promise.resolve(null),
-        );
-        row = assigned ?? row;
-      }
-    }
-    return this.applyQuestionPolicy(row);
+    const row = await this.recordAsked(place, request.sessionID, {
+      find: () => this.repository.findQuestionByRequest(place.teamId, place.hostId, request.id),
+      insert: (taskId) => this.recordQuestion(place, request, taskId),
+      assign: (found, taskId) => this.repository.assignQuestionTask(found.teamId, found.id, taskId),
+    });
+    return row.status === 'pending' ? this.applyQuestionPolicy(row) : row;
   }
 
   /** `question.replied` (answers) or `question.rejected` (null): answered on the host. */
@@ -216,6 +190,36 @@ export class PermissionIngest {
       return row;
     }
     return 'row' in outcome ? outcome.row : row;
+  }
+
+  /**
+   * A request (permission or question) recorded once: found by its host and OpenCode id, or inserted
+   * with the task whose session asked (none if no task has it yet); a pending row recorded before its
+   * session was a task's gets that task now.
+   */
+  private async recordAsked<R extends { id: string; teamId: string; status: string; taskId: string | null }>(
+    place: WatchedPlace,
+    sessionId: string,
+    ops: {
+      find: () => Promise<R | null>;
+      insert: (taskId: string | null) => Promise<R | null>;
+      assign: (row: R, taskId: string) => Promise<R | null>;
+    },
+  ): Promise<R> {
+    let row = await ops.find();
+    if (!row) {
+      const taskId = await this.taskOf(place, sessionId);
+      const inserted = await this.withTaskGone(place, sessionId, taskId, (id) => ops.insert(id));
+      row = inserted ?? (await ops.find())!;
+    }
+    if (row.status !== 'pending' || row.taskId) return row;
+    const taskId = await this.taskOf(place, sessionId);
+    if (!taskId) return row;
+    const found = row;
+    const assigned = await this.withTaskGone(place, sessionId, taskId, (id) =>
+      id ? ops.assign(found, id) : Promise.resolve(null),
+    );
+    return assigned ?? row;
   }
 
   // ---- listings ----------------------------------------------------------------------------------

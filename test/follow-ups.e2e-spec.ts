@@ -2,22 +2,13 @@
 // abort it; at the next idle it is the next turn's prompt in the same session — before the checks are
 // judged — and messages posted within the debounce go out together as one numbered prompt. Each test
 // makes its own team and host.
-import { dirname } from 'node:path';
-import {
-  FakeOpencode,
-  TestApp,
-  TestTeam,
-  registerHost,
-  settledTask,
-  startFakeOpencode,
-  waitFor,
-} from '@heddle/testing';
+import { FakeHosts, FakeOpencode, TestApp, TestTeam, settledTask, waitFor } from '@heddle/testing';
 
 jest.setTimeout(60_000);
 
 describe('follow-up messages delivered by the harness (e2e, fake host)', () => {
   let t: TestApp;
-  const fakes: FakeOpencode[] = [];
+  const hosts = new FakeHosts(() => t);
 
   beforeAll(async () => {
     t = await TestApp.create({
@@ -27,19 +18,12 @@ describe('follow-up messages delivered by the harness (e2e, fake host)', () => {
   });
   afterAll(async () => {
     await t.close();
-    await Promise.all(fakes.map((f) => f.stop()));
+    await hosts.stopAll();
   });
 
   async function setup(): Promise<{ team: TestTeam; fake: FakeOpencode; hostId: string }> {
     const team = await t.createTeam();
-    const fake = await startFakeOpencode();
-    fakes.push(fake);
-    const hostId = await registerHost(t, team, {
-      name: 'fake',
-      baseUrl: fake.baseUrl,
-      workspaceRoots: [dirname(fake.workspace)],
-    });
-    return { team, fake, hostId };
+    return { team, ...(await hosts.forTeam(team)) };
   }
 
   const get = (team: TestTeam, path: string) => t.request('GET', path, { token: team.token }).then((r) => r.body);

@@ -1,15 +1,14 @@
 // One live schedule per task in the queue, not just in Postgres: a step woken early (a host event, a
 // user action) replaces the task's scheduled step, and the old one leaves the queue at once instead of
 // waiting there to find itself superseded (at 2,000 running tasks they were thousands).
-import { dirname } from 'node:path';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { QUEUES, TaskWaker } from '@heddle/queue';
-import { FakeOpencode, TestApp, registerHost, startFakeOpencode, waitFor } from '@heddle/testing';
+import { FakeHosts, TestApp, waitFor } from '@heddle/testing';
 
 describe('harness queue (e2e)', () => {
   let t: TestApp;
-  let fake: FakeOpencode;
+  const hosts = new FakeHosts(() => t);
 
   beforeAll(async () => {
     // Looks 20 s apart: every scheduled step of this test stays in the queue until the test ends.
@@ -17,20 +16,15 @@ describe('harness queue (e2e)', () => {
       withWorkers: true,
       env: { HEDDLE_OUTBOUND_ALLOW: '127.0.0.1', HARNESS_POLL_MS: '20000' },
     });
-    fake = await startFakeOpencode();
   });
   afterAll(async () => {
     await t.close();
-    await fake.stop();
+    await hosts.stopAll();
   });
 
   it('a step woken early removes the scheduled step it replaces: one queued step per task', async () => {
     const team = await t.createTeam();
-    const hostId = await registerHost(t, team, {
-      name: 'fake',
-      baseUrl: fake.baseUrl,
-      workspaceRoots: [dirname(fake.workspace)],
-    });
+    const { fake, hostId } = await hosts.forTeam(team);
     fake.script(/KEEP-BUSY/, [{ type: 'hang' }]);
     const created = await t.request('POST', '/api/tasks', {
       token: team.token,
@@ -68,18 +62,17 @@ describe('harness queue (e2e)', () => {
 
 describe('looks at a busy task when its host stream is open (e2e)', () => {
   let t: TestApp;
-  let fake: FakeOpencode;
+  const hosts = new FakeHosts(() => t);
 
   beforeAll(async () => {
     t = await TestApp.create({
       withWorkers: true,
       env: { HEDDLE_OUTBOUND_ALLOW: '127.0.0.1', HARNESS_POLL_MS: '200', HARNESS_WATCHED_POLL_MS: '60000' },
     });
-    fake = await startFakeOpencode();
   });
   afterAll(async () => {
     await t.close();
-    await fake.stop();
+    await hosts.stopAll();
   });
 
   it('are only a fallback: a hung session is not polled every HARNESS_POLL_MS, yet the stale report comes on time', async () => {
@@ -89,11 +82,7 @@ describe('looks at a busy task when its host stream is open (e2e)', () => {
       body: { settings: { staleBusyObservations: 10 } }, // 10 × 200 ms = 2 s without progress
     });
     expect(settings.status).toBe(200);
-    const hostId = await registerHost(t, team, {
-      name: 'fake',
-      baseUrl: fake.baseUrl,
-      workspaceRoots: [dirname(fake.workspace)],
-    });
+    const { fake, hostId } = await hosts.forTeam(team);
     fake.script(/HUNG/, [{ type: 'hang' }]);
     const created = await t.request('POST', '/api/tasks', {
       token: team.token,

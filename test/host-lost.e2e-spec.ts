@@ -3,23 +3,15 @@
 // no other host it fails `host.lost` after HARNESS_HOST_LOST_WAIT_SECONDS (here 3 s); a task bound to
 // a session on that host fails `host.lost` at once. Fake hosts; each test makes its own team.
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { OpencodeClient } from '@heddle/opencode-client';
-import {
-  FakeOpencode,
-  TestApp,
-  TestTeam,
-  registerHost,
-  settledTask,
-  startFakeOpencode,
-  waitFor,
-} from '@heddle/testing';
+import { FakeHosts, FakeOpencode, TestApp, TestTeam, settledTask, waitFor } from '@heddle/testing';
 
 jest.setTimeout(60_000);
 
 describe('lost host (e2e)', () => {
   let t: TestApp;
-  const fakes: FakeOpencode[] = [];
+  const hosts = new FakeHosts(() => t);
 
   beforeAll(async () => {
     t = await TestApp.create({
@@ -35,17 +27,11 @@ describe('lost host (e2e)', () => {
   });
   afterAll(async () => {
     await t.close();
-    await Promise.all(fakes.map((f) => f.stop()));
+    await hosts.stopAll();
   });
 
-  async function fake(workspace?: string): Promise<FakeOpencode> {
-    const f = await startFakeOpencode(workspace ? { workspace } : {});
-    fakes.push(f);
-    return f;
-  }
-
-  const host = (team: TestTeam, name: string, f: FakeOpencode, workspace = f.workspace) =>
-    registerHost(t, team, { name, baseUrl: f.baseUrl, workspaceRoots: [dirname(workspace)], labels: ['pool'] });
+  const fake = (workspace?: string): Promise<FakeOpencode> => hosts.start(workspace ? { workspace } : {});
+  const host = (team: TestTeam, name: string, f: FakeOpencode) => hosts.register(team, f, { name, labels: ['pool'] });
 
   async function createTask(team: TestTeam, body: Record<string, unknown>): Promise<string> {
     const res = await t.request('POST', '/api/tasks', { token: team.token, body: { name: 'lost', ...body } });
@@ -81,7 +67,7 @@ describe('lost host (e2e)', () => {
 
     // B serves the same workspace; registered only now so that the task started on A.
     const b = await fake(a.workspace);
-    const hostB = await host(team, 'b', b, a.workspace);
+    const hostB = await host(team, 'b', b);
     await a.setUnreachable(true);
 
     const task = await settledTask(t, team, id, 20_000);

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { OpencodeClient } from '@heddle/opencode-client';
 import {
   FAKE_MODEL_REF,
+  FakeHosts,
   FakeOpencode,
   FakeOpencodeOptions,
   RealOpencode,
@@ -171,7 +172,7 @@ describe('model and agent validated at create (e2e)', () => {
 
 describe('model and agent validated at dispatch (e2e, host chosen by labels)', () => {
   let t: TestApp;
-  const fakes: FakeOpencode[] = [];
+  const hosts = new FakeHosts(() => t);
 
   beforeAll(async () => {
     t = await TestApp.create({
@@ -181,18 +182,15 @@ describe('model and agent validated at dispatch (e2e, host chosen by labels)', (
   });
   afterAll(async () => {
     await t.close();
-    await Promise.all(fakes.map((f) => f.stop()));
+    await hosts.stopAll();
   });
 
   async function setup(): Promise<{ team: TestTeam; fake: FakeOpencode }> {
     const team = await t.createTeam();
-    const fake = await startFakeOpencode({ models: [FAKE_MODEL_REF] });
-    fakes.push(fake);
-    await registerHost(t, team, {
+    const { fake } = await hosts.forTeam(team, {
       name: 'chosen',
-      baseUrl: fake.baseUrl,
-      workspaceRoots: [dirname(fake.workspace)],
       labels: ['pool'],
+      fake: { models: [FAKE_MODEL_REF] },
     });
     return { team, fake };
   }

@@ -9,6 +9,8 @@ export { apiOperations, nestRoutes } from './routes';
 export type { ApiOperation, HttpMethod, NestRoute } from './routes';
 export { expectErrorBody } from './error-body';
 export { registerHost, setCommandChecks } from './hosts';
+export { FakeHosts } from './fake-hosts';
+export type { FakeHostOptions } from './fake-hosts';
 export { getTask, settledTask } from './tasks';
 export type { RegisterHostBody } from './hosts';
 export * from './opencode';

@@ -1,7 +1,18 @@
 // Three tiers (CONVENTIONS C14): unit specs beside the code, integration specs per lib against the
 // real Postgres and Redis, and e2e specs through the real app. Nest 12 and a few of its helpers are
 // ESM-only; @swc/jest turns them into CommonJS, so they must not be ignored by the transform.
-const esmOnly = ['@nestjs', 'cookie', 'content-disposition', 'nestjs-cls', '@nestjs-cls'];
+const esmOnly = [
+  '@nestjs',
+  'cookie',
+  'content-disposition',
+  'nestjs-cls',
+  '@nestjs-cls',
+  // OIDC: the relying party (openid-client) and, in tests, a real provider (oidc-provider).
+  'openid-client',
+  'oauth4webapi',
+  'jose',
+  'oidc-provider',
+];
 
 const swc = [
   '@swc/jest',

@@ -2,7 +2,7 @@
 // concurrent db:migrate runs. Each test works on databases of its own and drops them afterwards.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -146,6 +146,45 @@ describe('db:migrate', () => {
     expect(rows.total).toBe(migrationNames.length);
     expect(rows.applied.map((r) => r.migration_name)).toEqual(migrationNames);
     expect(rows.applied.every((r) => r.applied_steps_count === 1)).toBe(true);
+  });
+});
+
+describe('data migrations', () => {
+  it('member_scopes: tokens made before the members scopes keep what they could do', async () => {
+    const database = scratchDatabase('scopes');
+    expect((await runScript('db-migrate.mjs', [], { DATABASE_URL: urlFor(database) })).code).toBe(0);
+    const oldOwner = ['tasks:read', 'tasks:write', 'hosts:read', 'hosts:write', 'webhooks:read', 'webhooks:write'];
+    oldOwner.push('events:read', 'permissions:write', 'checks:command', 'admin');
+    const before: Record<string, string[]> = {
+      owner: oldOwner,
+      bootstrap: [...oldOwner, 'platform:admin'],
+      admin: ['admin', 'tasks:read'],
+      ci: ['tasks:read', 'tasks:write'],
+      current: [...oldOwner, 'members:read', 'members:write', 'members:owner'],
+    };
+    const after = await withClient(urlFor(database), async (client) => {
+      const team = await client.query<{ id: string }>(
+        `INSERT INTO teams (id, name, "updatedAt") VALUES (gen_random_uuid(), 't', now()) RETURNING id`,
+      );
+      for (const [name, scopes] of Object.entries(before)) {
+        await client.query(
+          `INSERT INTO api_tokens (id, "teamId", name, prefix, "secretHash", scopes) VALUES (gen_random_uuid(), $1, $2, $2, 'x', $3)`,
+          [team.rows[0]!.id, name, scopes],
+        );
+      }
+      const sql = readFileSync(path.join(root, 'prisma/migrations/20261205143328_member_scopes/migration.sql'), 'utf8');
+      await client.query(sql);
+      await client.query(sql); // applying it again changes nothing
+      const { rows } = await client.query<{ name: string; scopes: string[] }>('SELECT name, scopes FROM api_tokens');
+      return Object.fromEntries(rows.map((r) => [r.name, r.scopes]));
+    });
+    expect(after).toEqual({
+      owner: [...oldOwner, 'members:read', 'members:write', 'members:owner'],
+      bootstrap: [...oldOwner, 'platform:admin', 'members:read', 'members:write', 'members:owner'],
+      admin: ['admin', 'tasks:read', 'members:read', 'members:write'],
+      ci: ['tasks:read', 'tasks:write'],
+      current: before.current,
+    });
   });
 });
 

@@ -47,6 +47,14 @@ describe('processes', () => {
     );
     running.push(proc);
     await proc.waitFor(STARTED);
+    // One plain line for people next to the JSON logs, with the URL it listens on.
+    await proc.waitFor(
+      new RegExp(
+        `^Heddle API \\S+ listening on http://0\\.0\\.0\\.0:${port} with every worker consumer \\(public URL \\S+\\)$`,
+        'm',
+      ),
+    );
+    expect(proc.output().match(/^Heddle /gm)).toHaveLength(1);
 
     const me = await fetch(`http://127.0.0.1:${port}/api/me`, { headers: { authorization: `Bearer ${team.token}` } });
     expect(me.status).toBe(200);
@@ -77,6 +85,10 @@ describe('processes', () => {
     );
     running.push(worker);
     await worker.waitFor(STARTED);
+    await worker.waitFor(
+      new RegExp(`^Heddle worker \\S+ running [a-z, -]+; health on http://0\\.0\\.0\\.0:${healthPort}/healthz$`, 'm'),
+    );
+    expect(worker.output().match(/^Heddle /gm)).toHaveLength(1);
 
     expect((await fetch(`http://127.0.0.1:${healthPort}/healthz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status).toBe(200);

@@ -10,6 +10,8 @@ import { ApiOperation, TestApp, TestTeam, apiOperations, expectErrorBody, nestRo
 
 const ERROR_REF = '#/components/schemas/ErrorResponseDto';
 /** Routes deliberately outside the document and open to anyone (probes, metrics, the docs). */
+/** The browser's login routes: public, outside the document (they answer redirects and cookies). */
+const LOGIN_PATHS = ['/auth/callback', '/auth/login', '/auth/logout'];
 const PUBLIC_PATHS = ['/healthz', '/readyz', '/metrics', '/docs', '/docs/openapi.json'];
 /** Operations of the document that need no bearer token. None today: add one here only on purpose. */
 const UNSECURED_OPERATIONS: string[] = [];
@@ -60,6 +62,10 @@ describe('route security (e2e)', () => {
       'GET /api/team',
       'PATCH /api/team',
       'GET /api/audit',
+      'GET /api/members',
+      'POST /api/members',
+      'PATCH /api/members/{id}',
+      'DELETE /api/members/{id}',
     ]) {
       expect(documented).toContain(known);
     }
@@ -68,7 +74,7 @@ describe('route security (e2e)', () => {
     expect(
       undocumented.filter((r) => !r.isPublic).map((r) => `${r.method} ${r.path} (${r.controller}.${r.handler})`),
     ).toEqual([]);
-    expect(undocumented.map((r) => r.path).sort()).toEqual(['/healthz', '/metrics', '/readyz']);
+    expect(undocumented.map((r) => r.path).sort()).toEqual([...LOGIN_PATHS, '/healthz', '/metrics', '/readyz']);
     // And no documented operation is @Public(): the document promises a bearer token for each.
     const publicDocumented = nestRoutes(t.app).filter((r) => r.isPublic && documented.has(`${r.method} ${r.path}`));
     expect(publicDocumented.map((r) => `${r.method} ${r.path}`)).toEqual([]);
@@ -210,9 +216,21 @@ describe('route security (e2e)', () => {
       }
       expect(problems).toEqual([]);
       expect(Object.keys(document.components.schemas)).toContain('ErrorResponseDto');
-      expect(
-        (document as { components: { securitySchemes?: Record<string, unknown> } }).components.securitySchemes,
-      ).toHaveProperty('bearer');
+      const schemes = (document as { components: { securitySchemes?: Record<string, unknown> } }).components
+        .securitySchemes;
+      expect(schemes).toHaveProperty('bearer');
+      // The login cookie, so Swagger UI works with it where OIDC is configured.
+      expect(schemes).toHaveProperty(
+        'session',
+        expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'heddle_session' }),
+      );
+      for (const op of operations) {
+        const security = op.operation.security as Array<Record<string, unknown>>;
+        expect({ op: label(op), session: security.some((s) => 'session' in s) }).toEqual({
+          op: label(op),
+          session: true,
+        });
+      }
     });
 
     it('documents 400, 401, 403 and 500 on every operation (404 with a path id), all with the ErrorResponseDto schema', () => {

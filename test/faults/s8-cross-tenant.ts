@@ -1,5 +1,5 @@
 // Row 8: team A owns one of everything (token, host, a finished and a running task, webhook, sink,
-// deliveries, a pending permission request and question); team B's owner calls every operation of
+// deliveries, a pending permission request and question, a member invite); team B's owner calls every operation of
 // docs/openapi.json with A's ids → 404 on every route naming one, none of A's ids in any answer, and
 // A's objects untouched afterwards.
 import { readFileSync } from 'node:fs';
@@ -23,6 +23,8 @@ interface TeamAObjects {
   /** A pending permission request and a pending question of A's tasks (which wait on them). */
   permissionId: string;
   questionId: string;
+  /** A pending invite: the member resource of `/api/members/{id}` (no one logs in here). */
+  memberId: string;
 }
 
 async function createTeamA(
@@ -40,6 +42,11 @@ async function createTeamA(
     api.request('POST', '/api/tokens', { token: a.token, body: { name: 'a-ci', scopes: ['tasks:read'] } }),
     201,
     'POST /api/tokens',
+  );
+  const member = await must(
+    api.request('POST', '/api/members', { token: a.token, body: { email: 'tenant-a@example.com', role: 'member' } }),
+    201,
+    'POST /api/members',
   );
   const hostId = await cluster.registerFakeHost(a);
   const webhook = await createWebhook(cluster, a, receiver, '/tenant-a');
@@ -126,6 +133,7 @@ async function createTeamA(
     deliveryId: delivery.id,
     permissionId,
     questionId,
+    memberId: member.id,
   };
 }
 
@@ -139,6 +147,7 @@ function idsFor(path: string, objects: TeamAObjects): string[] {
   if (path.startsWith('/api/sinks/')) return [objects.sinkId];
   if (path.startsWith('/api/permissions/')) return [objects.permissionId];
   if (path.startsWith('/api/questions/')) return [objects.questionId];
+  if (path.startsWith('/api/members/')) return [objects.memberId];
   return [];
 }
 
@@ -274,5 +283,8 @@ async function snapshot(api: ApiClient, a: Team, o: TeamAObjects): Promise<Recor
     sink: await get(`/api/sinks/${o.sinkId}`, (b) => [b.name, b.url, b.enabled, b.events]),
     permission: await get(`/api/permissions/${o.permissionId}`, (b) => [b.status, b.reply, b.repliedBy]),
     question: await get(`/api/questions/${o.questionId}`, (b) => [b.status, b.answers, b.repliedBy]),
+    member: await get('/api/members?limit=100', (b) =>
+      b.items.filter((m: any) => m.id === o.memberId).map((m: any) => [m.status, m.role, m.email]),
+    ),
   };
 }

@@ -14,6 +14,11 @@ async function main(): Promise<void> {
     version,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
   });
+  // One plain line for people, next to the JSON logs.
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  process.stdout.write(
+    `Heddle API ${version} listening on http://${host}:${config.port}${withWorkers ? ' with every worker consumer' : ''} (public URL ${config.publicUrl})\n`,
+  );
 }
 
 void main();

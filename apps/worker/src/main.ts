@@ -13,6 +13,11 @@ async function main(): Promise<void> {
     version,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
   });
+  // One plain line for people, next to the JSON logs.
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  process.stdout.write(
+    `Heddle worker ${version} running ${config.workerConsumers.join(', ')}; health on http://${host}:${config.workerHealthPort}/healthz\n`,
+  );
 }
 
 void main();

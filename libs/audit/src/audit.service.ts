@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
-import { Actor, Page, actorLabel, decodeCursor, toPage } from '@heddle/common';
+import { Actor, Page, actorLabel, actorTokenId, decodeCursor, toPage } from '@heddle/common';
 import { Prisma } from '@heddle/db';
 import { AuditRepository } from './audit.repository';
 
@@ -39,7 +39,7 @@ export class AuditService {
 
   async record(input: AuditEntryInput): Promise<void> {
     await this.repository.insert(input.teamId, {
-      actorTokenId: 'system' in input.actor ? null : input.actor.tokenId,
+      actorTokenId: actorTokenId(input.actor),
       actor: actorLabel(input.actor),
       action: input.action,
       targetType: input.targetType,

@@ -8,6 +8,7 @@ export interface NewApiToken {
   scopes: string[];
   expiresAt: Date | null;
   createdByTokenId: string | null;
+  createdByUserId: string | null;
 }
 
 export type TokenWithTeam = ApiToken & { team: { name: string } };
@@ -27,6 +28,11 @@ export class ApiTokensRepository {
       orderBy: { id: 'desc' },
       take: limit + 1,
     });
+  }
+
+  /** Live tokens a person made in this team. */
+  listActiveMadeBy(teamId: string, userId: string): Promise<ApiToken[]> {
+    return this.txHost.tx.apiToken.findMany({ where: { teamId, createdByUserId: userId, revokedAt: null } });
   }
 
   findActive(teamId: string, id: string): Promise<ApiToken | null> {

@@ -10,6 +10,9 @@ import {
   Page,
   Scope,
   UnauthorizedError,
+  actorTokenId,
+  actorUserId,
+  scopeHolder,
   decodeCursor,
   isScope,
   toPage,
@@ -66,7 +69,7 @@ export class ApiTokensService {
   @Transactional()
   async create(auth: AuthContext, input: IssueTokenInput): Promise<IssuedToken> {
     const missing = input.scopes.filter((s) => !auth.scopes.includes(s));
-    if (missing.length > 0) throw new ForbiddenScopeError(missing);
+    if (missing.length > 0) throw new ForbiddenScopeError(missing, scopeHolder(auth));
     if (input.expiresAt && input.expiresAt.getTime() <= this.clock.now().getTime()) {
       throw new BadRequestError('token/expiry_in_past', 'expiresAt must be in the future', [
         { field: 'expiresAt', errors: ['expiresAt must be in the future'] },
@@ -84,7 +87,8 @@ export class ApiTokensService {
       secretHash: hashSecret(generated.secret),
       scopes: [...new Set(input.scopes)],
       expiresAt: input.expiresAt ?? null,
-      createdByTokenId: 'system' in actor ? null : actor.tokenId,
+      createdByTokenId: actorTokenId(actor),
+      createdByUserId: actorUserId(actor),
     });
     await this.audit.record({
       teamId,
@@ -117,6 +121,37 @@ export class ApiTokensService {
       targetId: id,
       details: { prefix: token.prefix },
     });
+  }
+
+  /**
+   * Revokes the live tokens a person made in a team: all of them (`keep` undefined: they left the
+   * team), or those holding a scope outside `keep` (their role shrank). Runs in the caller's
+   * transaction; each revocation is audited with the reason.
+   */
+  async revokeMadeBy(
+    teamId: string,
+    userId: string,
+    actor: Actor,
+    reason: string,
+    keep?: readonly Scope[],
+  ): Promise<number> {
+    const tokens = await this.repository.listActiveMadeBy(teamId, userId);
+    let revoked = 0;
+    for (const token of tokens) {
+      if (keep && token.scopes.every((s) => (keep as readonly string[]).includes(s))) continue;
+      if (!(await this.repository.revoke(teamId, token.id, this.clock.now()))) continue;
+      this.cache.delete(token.prefix);
+      revoked++;
+      await this.audit.record({
+        teamId,
+        actor,
+        action: 'token.revoke',
+        targetType: 'token',
+        targetId: token.id,
+        details: { prefix: token.prefix, reason },
+      });
+    }
+    return revoked;
   }
 
   /**

@@ -1,13 +1,41 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Authenticator } from 'passport';
-import { AuthContext, ForbiddenScopeError, IS_PUBLIC, REQUIRED_SCOPES, Scope, UnauthorizedError } from '@heddle/common';
+import {
+  AuthContext,
+  ForbiddenScopeError,
+  IS_PUBLIC,
+  REQUIRED_SCOPES,
+  SESSION_COOKIE,
+  Scope,
+  UnauthorizedError,
+  parseCookies,
+  scopeHolder,
+} from '@heddle/common';
 import { RequestLimiter } from '@heddle/limits';
 import { BearerStrategy } from './bearer.strategy';
+import { SessionsService } from './people/sessions.service';
+import { CSRF_HEADER, TEAM_HEADER } from './session-cookie';
+
+interface GuardedRequest {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  user?: AuthContext;
+}
+
+const header = (request: GuardedRequest, name: string): string | undefined => {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+};
 
 /**
- * The global guard: every route needs a valid bearer token and the scopes its @RequireScopes
- * names, unless it is @Public(). Default-deny, so a route that forgot its decorator is closed.
+ * The global guard: every route needs a valid bearer token (or login cookie) and the scopes its
+ * @RequireScopes names, unless it is @Public(). Default-deny, so a route that forgot its decorator
+ * is closed.
+ *
+ * A request without an `Authorization` header but with the login cookie is a person's: the
+ * session decides who, their membership the team (`X-Heddle-Team` among several) and their role
+ * the scopes; writes are CSRF-checked (SessionsService). A bearer token wins when both are sent.
  *
  * It authenticates through its own passport Authenticator holding this app's BearerStrategy, not
  * through the process-wide `passport` singleton that `AuthGuard('bearer')` uses: there, the last
@@ -28,6 +56,7 @@ export class ScopesGuard implements CanActivate {
     private readonly reflector: Reflector,
     strategy: BearerStrategy,
     private readonly limiter: RequestLimiter,
+    private readonly sessions: SessionsService,
   ) {
     this.passport.use('bearer', strategy);
   }
@@ -45,10 +74,19 @@ export class ScopesGuard implements CanActivate {
       );
     }
     const http = context.switchToHttp();
-    const request = http.getRequest<{ user?: AuthContext }>();
+    const request = http.getRequest<GuardedRequest>();
     let auth: AuthContext;
     try {
-      auth = await this.authenticate(request, http.getResponse());
+      const cookie = parseCookies(header(request, 'cookie')).get(SESSION_COOKIE);
+      auth =
+        request.headers.authorization === undefined && cookie !== undefined
+          ? await this.sessions.authenticate(cookie, {
+              method: request.method,
+              team: header(request, TEAM_HEADER),
+              origin: header(request, 'origin'),
+              csrfToken: header(request, CSRF_HEADER),
+            })
+          : await this.authenticate(request, http.getResponse());
     } catch (err) {
       if (err instanceof UnauthorizedError) await this.limiter.limitFailedAuthentication(context);
       throw err;
@@ -56,7 +94,7 @@ export class ScopesGuard implements CanActivate {
     request.user = auth;
     await this.limiter.limitToken(context);
     const missing = required.filter((s) => !auth.scopes.includes(s));
-    if (missing.length > 0) throw new ForbiddenScopeError(missing);
+    if (missing.length > 0) throw new ForbiddenScopeError(missing, scopeHolder(auth));
     return true;
   }
 

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/co
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthContext, CurrentAuth, IdParam, PageQueryDto, RequireScopes } from '@heddle/common';
 import { ApiTokensService } from './api-tokens.service';
+import { SessionsService } from './people/sessions.service';
 import { CreateTokenDto, CreatedTokenResponseDto, MeResponseDto, TokenPageDto } from './dto/tokens.dto';
 
 @ApiTags('tokens')
@@ -41,11 +42,19 @@ export class TokensController {
 @ApiTags('tokens')
 @Controller('api/me')
 export class MeController {
+  constructor(private readonly sessions: SessionsService) {}
+
   @Get()
   @RequireScopes()
-  @ApiOperation({ summary: "Who am I: the calling token's team and scopes" })
+  @ApiOperation({
+    summary: 'Who am I: the team and scopes of the token, or the person of the login cookie',
+    description:
+      'With a bearer token: its team, id and scopes. With the login cookie: also the person, their role here, every team they belong to and the CSRF token for writes. A person in no team gets 403 `auth/no_membership`; one in several teams without `X-Heddle-Team` gets 400 `auth/team_required` listing them.',
+  })
   @ApiOkResponse({ type: MeResponseDto })
-  me(@CurrentAuth() auth: AuthContext): MeResponseDto {
-    return { teamId: auth.teamId, teamName: auth.teamName, tokenId: auth.tokenId, scopes: [...auth.scopes] };
+  async me(@CurrentAuth() auth: AuthContext): Promise<MeResponseDto> {
+    const base = { teamId: auth.teamId, teamName: auth.teamName, scopes: [...auth.scopes] };
+    if (!auth.user) return { ...base, tokenId: auth.tokenId };
+    return { ...base, tokenId: null, ...(await this.sessions.view(auth)) };
   }
 }

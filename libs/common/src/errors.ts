@@ -46,8 +46,9 @@ export class UnauthorizedError extends DomainError {
 
 export class ForbiddenScopeError extends DomainError {
   readonly statusCode = 403;
-  constructor(missing: readonly string[]) {
-    super('auth/missing_scope', `this token lacks the scope ${missing.join(', ')}`, { missing });
+  /** `holder` names who lacks it: `this token`, or a person's role (`scopeHolder` in auth-context). */
+  constructor(missing: readonly string[], holder = 'this token') {
+    super('auth/missing_scope', `${holder} lacks the scope ${missing.join(', ')}`, { missing });
   }
 }
 
@@ -58,6 +59,11 @@ export class ForbiddenError extends DomainError {
 /** Bad input that class-validator could not see (e.g. a cursor that does not decode). */
 export class BadRequestError extends DomainError {
   readonly statusCode = 400;
+}
+
+/** A feature this install has not configured (e.g. login without OIDC_ISSUER_URL); the message says how. */
+export class NotImplementedError extends DomainError {
+  readonly statusCode = 501;
 }
 
 /** A dependency (Postgres, Redis, an OpenCode host) is not answering. */

@@ -11,3 +11,5 @@ export * from './validators';
 export * from './workspace-roots';
 export * from './credential-check';
 export * from './task-statuses';
+export * from './roles';
+export * from './cookies';

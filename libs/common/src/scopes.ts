@@ -10,6 +10,12 @@ export const SCOPES = [
   'permissions:write',
   /** Create tasks with `command` checks (also needs the team's `allowCommandChecks`). */
   'checks:command',
+  /** List the team's members and pending invites (`GET /api/members`). */
+  'members:read',
+  /** Invite, change the role of and remove members other than owners. */
+  'members:write',
+  /** Make, demote or remove owners (invite as owner included); with `members:write`. */
+  'members:owner',
   'admin',
   'platform:admin',
 ] as const;

@@ -82,6 +82,11 @@ describe('loadConfig', () => {
         webhookDisableAfterSeconds: 432000,
         webhookConcurrency: 32,
         webhookEndpointConcurrency: 4,
+        docsEnabled: true,
+        oidcScopes: 'openid email profile',
+        oidcGroupsClaim: 'groups',
+        oidcGroupRoleMap: [],
+        sessionTtlSeconds: 43200,
       });
       expect(config.bootstrapToken).toBeUndefined();
       expect(config.encryptionKey).toEqual(Buffer.from(KEY, 'base64'));
@@ -206,6 +211,25 @@ describe('loadConfig', () => {
       ['WEBHOOK_CONCURRENCY', '0', /must be between 1 and 1000/],
       ['WEBHOOK_ENDPOINT_CONCURRENCY', 'x', /must be a whole number/],
       ['HEDDLE_FILE_SINK_ROOT', 'relative/dir', /must be an absolute path/],
+      ['DOCS_ENABLED', 'off', /must be one of true, false \(got "off"\)/],
+      ['METRICS_TOKEN', 'short', /must be at least 16 characters without spaces/],
+      [
+        'OIDC_ISSUER_URL',
+        'http://idp.example.com/realms/x',
+        /must use https: \(plain http is accepted only for a provider on a loopback address/,
+      ],
+      ['OIDC_ISSUER_URL', 'idp.example.com', /is not a URL/],
+      ['OIDC_CLIENT_ID', 'has space', /must be 1-255 characters without spaces/],
+      ['OIDC_CLIENT_SECRET', 'two words', /must be 1-1024 characters without spaces/],
+      ['OIDC_SCOPES', 'email profile', /must include openid/],
+      ['OIDC_GROUPS_CLAIM', 'groups claim', /must be a claim name/],
+      [
+        'OIDC_GROUP_ROLE_MAP',
+        'devs=member,ops=superuser',
+        /not <group>=<role> or <group>=<team>:<role> .*: ops=superuser/,
+      ],
+      ['SESSION_SECRET', 'too-short', /must be at least 32 characters without spaces/],
+      ['SESSION_TTL_SECONDS', '299', /must be between 300 and 2592000/],
     ];
 
     it.each(cases)('reports %s=%j', (name, value, reason) => {
@@ -269,6 +293,9 @@ describe('loadConfig', () => {
       REDIS_URL: `http://:${SENTINEL}@cache:6379`,
       HEDDLE_BOOTSTRAP_TOKEN: `hdl_ABCDEFGH_${SENTINEL}`,
       HEDDLE_ENCRYPTION_KEY: `${SENTINEL}==`,
+      METRICS_TOKEN: `${SENTINEL} x`,
+      OIDC_CLIENT_SECRET: `${SENTINEL} x`,
+      SESSION_SECRET: `${SENTINEL} x`,
     };
 
     it('has a bad value below for each variable marked secret', () => {
@@ -292,6 +319,71 @@ describe('loadConfig', () => {
       const err = configError(env({ HEDDLE_BOOTSTRAP_TOKEN: almost }));
       expect(err.message).not.toContain(SENTINEL);
       expect(err.message).not.toContain('abcd1234');
+    });
+  });
+
+  describe('login (OIDC) and the protected routes', () => {
+    const oidc = { OIDC_ISSUER_URL: 'https://idp.example.com/realms/heddle/', OIDC_CLIENT_ID: 'heddle' };
+
+    it('turns login on with an issuer and a client id; trailing slashes of the issuer go', () => {
+      const config = loadConfig(env({ ...oidc, OIDC_CLIENT_SECRET: 's3cret', OIDC_SCOPES: ' openid  groups ' }));
+      expect(config).toMatchObject({
+        oidcIssuerUrl: 'https://idp.example.com/realms/heddle',
+        oidcClientId: 'heddle',
+        oidcClientSecret: 's3cret',
+        oidcScopes: 'openid groups',
+      });
+    });
+
+    it('accepts plain http for a loopback issuer only', () => {
+      for (const issuer of ['http://127.0.0.1:9999', 'http://localhost:8080/realms/x', 'http://[::1]:1']) {
+        expect(loadConfig(env({ ...oidc, OIDC_ISSUER_URL: issuer })).oidcIssuerUrl).toBe(issuer);
+      }
+      expect(configError(env({ ...oidc, OIDC_ISSUER_URL: 'http://10.0.0.5' })).problems[0]).toMatch(/must use https:/);
+    });
+
+    it('wants OIDC_CLIENT_ID with OIDC_ISSUER_URL, and the issuer with any other OIDC variable', () => {
+      expect(configError(env({ OIDC_ISSUER_URL: oidc.OIDC_ISSUER_URL })).problems).toEqual([
+        expect.stringMatching(/^OIDC_CLIENT_ID is required with OIDC_ISSUER_URL/),
+      ]);
+      expect(configError(env({ OIDC_CLIENT_ID: 'heddle', OIDC_GROUP_ROLE_MAP: 'devs=member' })).problems).toEqual([
+        'OIDC_CLIENT_ID, OIDC_GROUP_ROLE_MAP are set but OIDC_ISSUER_URL is not: set the issuer to turn login on, or unset them',
+      ]);
+      // A bad issuer is reported once, for its value.
+      expect(configError(env({ ...oidc, OIDC_ISSUER_URL: 'nope' })).problems).toEqual([
+        expect.stringMatching(/^OIDC_ISSUER_URL is not a URL/),
+      ]);
+    });
+
+    it('parses OIDC_GROUP_ROLE_MAP entries with and without a team', () => {
+      const config = loadConfig(
+        env({ ...oidc, OIDC_GROUP_ROLE_MAP: 'heddle-admins=admin, /devs=platform team:member,x:y=ops:viewer' }),
+      );
+      expect(config.oidcGroupRoleMap).toEqual([
+        { group: 'heddle-admins', team: 'default', role: 'admin' },
+        { group: '/devs', team: 'platform team', role: 'member' },
+        { group: 'x:y', team: 'ops', role: 'viewer' },
+      ]);
+      for (const bad of ['=admin', 'devs', 'devs=', 'devs=:admin', 'devs=team:king']) {
+        expect(configError(env({ ...oidc, OIDC_GROUP_ROLE_MAP: bad })).problems).toHaveLength(1);
+      }
+    });
+
+    it('reads DOCS_ENABLED, METRICS_TOKEN, SESSION_SECRET and SESSION_TTL_SECONDS', () => {
+      const config = loadConfig(
+        env({
+          DOCS_ENABLED: 'false',
+          METRICS_TOKEN: 'scrape-me-please-0123',
+          SESSION_SECRET: 'x'.repeat(32),
+          SESSION_TTL_SECONDS: '3600',
+        }),
+      );
+      expect(config).toMatchObject({
+        docsEnabled: false,
+        metricsToken: 'scrape-me-please-0123',
+        sessionSecret: 'x'.repeat(32),
+        sessionTtlSeconds: 3600,
+      });
     });
   });
 

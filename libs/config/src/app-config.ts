@@ -50,7 +50,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       problems.push(`${spec.name} ${err instanceof EnvValueError ? err.message : String(err)}`);
     }
   }
+  problems.push(...crossChecks(values, Boolean(env.OIDC_ISSUER_URL?.trim())));
   if (problems.length > 0) throw new ConfigError(problems);
   values.publicUrl = (values.publicUrl as string | undefined) ?? `http://localhost:${values.port as number}`;
   return Object.freeze(values) as unknown as AppConfig;
+}
+
+/**
+ * Variables that only make sense together. Judged on the values that parsed, so a variable with a
+ * bad value is reported once, for its value.
+ */
+function crossChecks(values: Record<string, unknown>, issuerGiven: boolean): string[] {
+  const problems: string[] = [];
+  const issuer = values.oidcIssuerUrl !== undefined;
+  if (issuer && values.oidcClientId === undefined) {
+    problems.push('OIDC_CLIENT_ID is required with OIDC_ISSUER_URL: the client id of Heddle at your OIDC provider');
+  }
+  if (!issuerGiven) {
+    const orphans = [
+      ['OIDC_CLIENT_ID', values.oidcClientId !== undefined],
+      ['OIDC_CLIENT_SECRET', values.oidcClientSecret !== undefined],
+      ['OIDC_GROUP_ROLE_MAP', Array.isArray(values.oidcGroupRoleMap) && values.oidcGroupRoleMap.length > 0],
+    ]
+      .filter(([, set]) => set)
+      .map(([name]) => name as string);
+    if (orphans.length > 0) {
+      const many = orphans.length > 1;
+      problems.push(
+        `${orphans.join(', ')} ${many ? 'are' : 'is'} set but OIDC_ISSUER_URL is not: set the issuer to turn login on, or unset ${many ? 'them' : 'it'}`,
+      );
+    }
+  }
+  return problems;
 }

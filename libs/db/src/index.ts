@@ -21,4 +21,8 @@ export type {
   PermissionRequest,
   QuestionRequest,
   TaskMessage,
+  User,
+  Membership,
+  Invite,
+  Session,
 } from './generated/client';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@heddle/audit';
-import { Actor, AuthContext, Clock, actorLabel } from '@heddle/common';
+import { Actor, AuthContext, Clock, actorLabel, actorTokenId } from '@heddle/common';
 import { PermissionRequest, Prisma, QuestionRequest, Transactional } from '@heddle/db';
 import { EventsWriter } from '@heddle/events';
 import { OpencodeNotFoundError } from '@heddle/opencode-client';
@@ -85,7 +85,7 @@ export class PermissionAnswers {
         reply: answer.reply,
         message: answer.message ?? null,
         repliedBy: 'token' in by ? actorLabel(by.token) : 'policy',
-        repliedByTokenId: 'token' in by ? by.token.tokenId : null,
+        repliedByTokenId: 'token' in by ? actorTokenId(by.token) : null,
         repliedAt: now,
       },
     );
@@ -150,7 +150,7 @@ export class PermissionAnswers {
         status: 'answers' in answer ? 'answered' : 'rejected',
         answers: 'answers' in answer ? answer.answers : Prisma.DbNull,
         repliedBy: 'token' in by ? actorLabel(by.token) : 'policy',
-        repliedByTokenId: 'token' in by ? by.token.tokenId : null,
+        repliedByTokenId: 'token' in by ? actorTokenId(by.token) : null,
         repliedAt: now,
       },
     );

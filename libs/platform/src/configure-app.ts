@@ -10,7 +10,7 @@ import { buildOpenApiDocument } from './openapi';
 import { createValidationPipe } from './validation';
 
 export interface ConfigureAppOptions {
-  /** Serve Swagger UI at /docs (the API role); the worker's health server does not. */
+  /** Serve Swagger UI at /docs (the API role, unless DOCS_ENABLED=false); the worker's health server does not. */
   swagger: boolean;
   version: string;
 }
@@ -66,7 +66,8 @@ export async function configureApp(app: NestFastifyApplication, options: Configu
     },
   });
 
-  if (options.swagger) {
+  // DOCS_ENABLED=false: /docs and /docs/openapi.json are not registered at all (404).
+  if (options.swagger && config.docsEnabled) {
     const document = buildOpenApiDocument(app, options.version);
     SwaggerModule.setup('docs', app, document, {
       jsonDocumentUrl: 'docs/openapi.json',

@@ -1,8 +1,10 @@
-import { Controller, Get, Header, Injectable, Module } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Controller, Get, Header, Headers, Injectable, Module } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { collectDefaultMetrics, Histogram, register } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
-import { Public } from '@heddle/common';
+import { Public, UnauthorizedError } from '@heddle/common';
+import { AppConfig } from '@heddle/config';
 
 let defaultsCollected = false;
 
@@ -47,15 +49,31 @@ export class MetricsService {
   }
 }
 
+/** With METRICS_TOKEN set, `/metrics` wants `Authorization: Bearer <METRICS_TOKEN>`. */
+export function metricsAuthorized(expected: string | undefined, authorization: string | undefined): boolean {
+  if (!expected) return true;
+  const match = /^bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  if (!match) return false;
+  // Compared as digests: equal lengths for timingSafeEqual, and no early exit on the first differing byte.
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(match[1]!), digest(expected));
+}
+
 @ApiExcludeController()
 @Controller()
 export class MetricsController {
-  constructor(private readonly metrics: MetricsService) {}
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Public()
   @Get('metrics')
   @Header('content-type', register.contentType)
-  metricsText(): Promise<string> {
+  metricsText(@Headers('authorization') authorization?: string): Promise<string> {
+    if (!metricsAuthorized(this.config.metricsToken, authorization)) {
+      throw new UnauthorizedError('/metrics needs Authorization: Bearer <METRICS_TOKEN>', 'metrics/unauthorized');
+    }
     return this.metrics.render();
   }
 }

@@ -1,11 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule, getSchemaPath } from '@nestjs/swagger';
+import { SESSION_COOKIE } from '@heddle/common';
 import { ErrorResponseDto } from './error-body';
 
 const ERROR_DESCRIPTIONS: Record<string, string> = {
   '400': 'Invalid request: malformed JSON, an unknown field, or a field that fails validation (see `details`).',
-  '401': 'Missing, unknown, expired or revoked bearer token.',
-  '403': 'The token lacks a scope this route needs (named in `message` and `details.missing`).',
+  '401': 'Missing, unknown, expired or revoked bearer token (or login cookie).',
+  '403':
+    'The token (or the role of the person logged in) lacks a scope this route needs (named in `message` and ' +
+    '`details.missing`); or, with the login cookie, no team membership or a refused CSRF check.',
   '404': "No such object in the caller's team (another team's objects are not found either).",
   '409': 'Conflicts with existing state (a taken name, an invalid transition).',
   '413': 'Request body larger than the configured limit.',
@@ -16,6 +19,7 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
 };
 
 const BEARER = 'bearer';
+const SESSION = 'session';
 
 const RETRY_AFTER = {
   description: 'Seconds to wait before trying again.',
@@ -31,13 +35,26 @@ export function buildOpenApiDocument(app: INestApplication, version: string): Op
     .setTitle('Heddle API')
     .setDescription(
       'Dispatch coding tasks to OpenCode agents on registered hosts, watch them live, and complete them only ' +
-        'when their checks pass against the workspace.\n\nAuthenticate with `Authorization: Bearer hdl_<prefix>_<secret>`. ' +
+        'when their checks pass against the workspace.\n\nAuthenticate with `Authorization: Bearer hdl_<prefix>_<secret>`, ' +
+        'or, where OIDC login is configured, with the login cookie from `/auth/login` (see the `session` scheme). ' +
         'Every error answers the same body (`ErrorResponseDto`). Lists page with `limit` (≤ 100) and the opaque ' +
         "`cursor` taken from the previous page's `nextCursor`.",
     )
     .setVersion(version)
     .addServer('/', 'This server')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'hdl_<prefix>_<secret>' }, BEARER)
+    .addCookieAuth(
+      SESSION_COOKIE,
+      {
+        type: 'apiKey',
+        description:
+          'The login cookie (only where OIDC login is configured): open `/auth/login?returnTo=/docs` in this browser ' +
+          'and Swagger UI sends it by itself. The role of the person in the team decides the scopes; with several ' +
+          'teams, name one in the `X-Heddle-Team` header. Writes also need the `X-CSRF-Token` header (`csrfToken` ' +
+          'of `GET /api/me`) or an `Origin` of this server, which browsers send. A bearer token wins over the cookie.',
+      },
+      SESSION,
+    )
     .build();
   config.info.license = { name: 'Proprietary' };
   const document = SwaggerModule.createDocument(app, config, {

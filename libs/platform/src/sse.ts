@@ -13,7 +13,7 @@ import {
 import { ApiHeader, ApiOkResponse } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { map, Observable } from 'rxjs';
-import { AuthContext, CredentialCheck, RateLimitedError } from '@heddle/common';
+import { AuthContext, CredentialCheck, RateLimitedError, SESSION_COOKIE, parseCookies } from '@heddle/common';
 import { AppConfig } from '@heddle/config';
 import { SseSource, SseStream } from './sse-stream';
 
@@ -40,8 +40,20 @@ const STREAM_CAP_RETRY_AFTER_S = 5;
 /** Whose stream it is: the token it counts against and the credential it is re-checked with. */
 export interface SseStreamOwner {
   tokenId: string;
-  /** The request's `Authorization` header value. */
+  /** The request's `Authorization` header value, or `Session <login cookie>` for a person's stream. */
   authorization: string;
+}
+
+/** The credential a stream is re-checked with: the bearer token, else (a person) the login cookie. */
+function credentialOf(request: {
+  user?: AuthContext;
+  headers: Record<string, string | string[] | undefined>;
+}): string | undefined {
+  const { authorization, cookie } = request.headers;
+  if (typeof authorization === 'string') return authorization;
+  const session =
+    request.user?.user && typeof cookie === 'string' ? parseCookies(cookie).get(SESSION_COOKIE) : undefined;
+  return session === undefined ? undefined : `Session ${session}`;
 }
 
 /**
@@ -188,11 +200,9 @@ export class SseInterceptor implements NestInterceptor {
         if (typeof source !== 'function') {
           throw new TypeError(`an @EventStream() route must return an SseSource, not ${typeof source}`);
         }
-        const authorization = request.headers.authorization;
+        const authorization = credentialOf(request);
         const owner =
-          request.user && typeof authorization === 'string'
-            ? { tokenId: request.user.tokenId, authorization }
-            : undefined;
+          request.user && authorization !== undefined ? { tokenId: request.user.tokenId, authorization } : undefined;
         let stream: SseStream;
         try {
           stream = this.responder.open(source as SseSource, owner);

@@ -11,6 +11,7 @@ import {
   NotFoundError,
   Page,
   decodeCursor,
+  scopeHolder,
   rootContaining,
   toPage,
 } from '@heddle/common';
@@ -313,7 +314,7 @@ export class TasksService {
    */
   private async guardCommandChecks(auth: AuthContext, dto: CreateTaskDto): Promise<void> {
     if (!(dto.checks ?? []).some((check) => check.kind === 'command')) return;
-    if (!auth.scopes.includes('checks:command')) throw new ForbiddenScopeError(['checks:command']);
+    if (!auth.scopes.includes('checks:command')) throw new ForbiddenScopeError(['checks:command'], scopeHolder(auth));
     if (!(await this.repository.teamAllowsCommandChecks(auth.teamId))) {
       throw new ForbiddenError(
         'task/command_checks_disabled',

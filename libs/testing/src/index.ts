@@ -21,3 +21,20 @@ export type { RedisServer } from './redis-server';
 export { WebhookReceiver } from './webhook-receiver';
 export type { ReceivedRequest, ReceiverAnswer } from './webhook-receiver';
 export type { SseFrame } from './sse-client';
+export {
+  builtFrom,
+  contextCopies,
+  dockerfileStages,
+  dockerignored,
+  dockerignorePatterns,
+  imageCommands,
+  imagePaths,
+  inImage,
+  readRepoFile,
+  stageChain,
+} from './deployment';
+export type { DockerInstruction, DockerStage, ImageCommandName } from './deployment';
+export { TestOidcProvider } from './oidc-provider';
+export type { OidcAccount, TestOidcProviderOptions } from './oidc-provider';
+export { OidcBrowser } from './oidc-browser';
+export type { BrowserLogin, LoginOptions } from './oidc-browser';

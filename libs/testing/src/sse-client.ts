@@ -36,10 +36,15 @@ export class SseClient {
     this.ended = this.read();
   }
 
-  static async open(url: string, token: string, headers: Record<string, string> = {}): Promise<SseClient> {
+  /** `token` null: no `Authorization` header (e.g. a person's stream, with the login cookie in `headers`). */
+  static async open(url: string, token: string | null, headers: Record<string, string> = {}): Promise<SseClient> {
     const abort = new AbortController();
     const res = await fetch(url, {
-      headers: { accept: 'text/event-stream', authorization: `Bearer ${token}`, ...headers },
+      headers: {
+        accept: 'text/event-stream',
+        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+        ...headers,
+      },
       signal: abort.signal,
     });
     if (!res.body) throw new Error(`no body (${res.status})`);

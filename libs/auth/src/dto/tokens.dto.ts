@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length } from 'class-validator';
-import { IsDateTime, SCOPES, Scope } from '@heddle/common';
+import { IsDateTime, ROLES, Role, SCOPES, Scope } from '@heddle/common';
 
 export class CreateTokenDto {
   @ApiProperty({ example: 'ci-pipeline', minLength: 1, maxLength: 100 })
@@ -65,6 +65,31 @@ export class TokenPageDto {
   nextCursor!: string | null;
 }
 
+export class MeUserDto {
+  @ApiProperty({ format: 'uuid', example: '0195f3c2-1111-7000-8000-000000000001' })
+  id!: string;
+
+  @ApiProperty({ example: '248289761001', description: 'The OIDC subject (`sub`) at the issuer.' })
+  subject!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'ada@example.com' })
+  email!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Ada Lovelace' })
+  name!: string | null;
+}
+
+export class MeMembershipDto {
+  @ApiProperty({ format: 'uuid', example: '0195f3c2-0000-7000-8000-000000000001' })
+  teamId!: string;
+
+  @ApiProperty({ example: 'platform-team' })
+  teamName!: string;
+
+  @ApiProperty({ enum: ROLES, example: 'admin' })
+  role!: Role;
+}
+
 export class MeResponseDto {
   @ApiProperty({ format: 'uuid', example: '0195f3c2-0000-7000-8000-000000000001' })
   teamId!: string;
@@ -72,9 +97,51 @@ export class MeResponseDto {
   @ApiProperty({ example: 'platform-team' })
   teamName!: string;
 
-  @ApiProperty({ format: 'uuid', example: '0195f3c2-7d4e-7a61-9b0a-5e2f1c3d4b5a' })
-  tokenId!: string;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    example: '0195f3c2-7d4e-7a61-9b0a-5e2f1c3d4b5a',
+    description: 'The calling token; null when called with the login cookie.',
+  })
+  tokenId!: string | null;
 
-  @ApiProperty({ enum: SCOPES, isArray: true, example: ['tasks:read'] })
+  @ApiProperty({
+    enum: SCOPES,
+    isArray: true,
+    example: ['tasks:read'],
+    description: "The token's scopes, or those of the person's role in this team (docs/auth.md).",
+  })
   scopes!: Scope[];
+
+  @ApiPropertyOptional({ type: MeUserDto, description: 'With the login cookie only: the person.' })
+  user?: MeUserDto;
+
+  @ApiPropertyOptional({
+    enum: ROLES,
+    example: 'admin',
+    description: 'With the login cookie only: the role in this team.',
+  })
+  role?: Role;
+
+  @ApiPropertyOptional({
+    type: [MeMembershipDto],
+    description: 'With the login cookie only: every team of the person (pick one with the `X-Heddle-Team` header).',
+  })
+  memberships?: MeMembershipDto[];
+
+  @ApiPropertyOptional({
+    example: 'p3QhV0mQ2o8e5d2x0aTq1uYv7mZr9wK4sB6cN8dF1gE',
+    description:
+      'With the login cookie only: send it as `X-CSRF-Token` on writes (POST, PATCH, PUT, DELETE) unless the browser sends an `Origin` of this server.',
+  })
+  csrfToken?: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    example: '2026-11-23T22:00:00.000Z',
+    description: 'With the login cookie only: when the login ends.',
+  })
+  expiresAt?: string;
 }

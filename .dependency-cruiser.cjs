@@ -55,6 +55,26 @@ module.exports = {
       },
     },
     {
+      name: 'sdk-stands-alone',
+      severity: 'error',
+      comment:
+        'The SDK is for use outside the repository: HTTP and its generated types only — no other @heddle lib, no Nest, no Prisma, no queues.',
+      from: { path: '^libs/sdk/', pathNot: '\\.(int-|e2e-)?spec\\.ts$' },
+      to: {
+        path: [
+          '^libs/(?!sdk/)',
+          '^node_modules/(@nestjs|@prisma|prisma|bullmq|ioredis|class-validator|class-transformer)/',
+        ],
+      },
+    },
+    {
+      name: 'cli-uses-the-sdk',
+      severity: 'error',
+      comment: 'The heddle CLI talks to the server only through @heddle/sdk (no Nest, no database).',
+      from: { path: '^apps/cli/' },
+      to: { path: ['^libs/(?!sdk/)', '^node_modules/(@nestjs|@prisma|prisma|bullmq|ioredis)/'] },
+    },
+    {
       name: 'testing-only-in-tests',
       severity: 'error',
       from: { path: '^(apps|libs)/', pathNot: ['^libs/testing/', '\\.(int-|e2e-)?spec\\.ts$'] },

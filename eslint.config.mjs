@@ -4,7 +4,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'dist/', 'coverage/', 'libs/db/src/generated/', 'bench/results/', '.tmp/', 'helm/'],
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'coverage/',
+      'libs/db/src/generated/',
+      'libs/sdk/src/generated/',
+      'bench/results/',
+      '.tmp/',
+      'helm/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -12,6 +12,8 @@ const esmOnly = [
   'oauth4webapi',
   'jose',
   'oidc-provider',
+  // Inbound hooks: GitHub signatures (exported for `import` only; mapped below so `require` finds it).
+  '@octokit',
 ];
 
 const swc = [
@@ -34,7 +36,10 @@ const base = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
-  moduleNameMapper: Object.fromEntries(libs.map((l) => [`^@heddle/${l}$`, `<rootDir>/libs/${l}/src/index.ts`])),
+  moduleNameMapper: {
+    ...Object.fromEntries(libs.map((l) => [`^@heddle/${l}$`, `<rootDir>/libs/${l}/src/index.ts`])),
+    '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js',
+  },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   setupFiles: ['<rootDir>/test/env.ts'],
 };

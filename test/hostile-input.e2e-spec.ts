@@ -157,6 +157,10 @@ describe('hostile input (e2e)', () => {
         token: team.token,
         body: { name: 's', kind: 'json', url: 'http://127.0.0.1:9/s' },
       }),
+      'hook-sources': await t.request('POST', '/api/hook-sources', {
+        token: team.token,
+        body: { name: 'h', kind: 'generic', config: { template: { goal: '{{ $.g }}', workspace: '/srv/ws' } } },
+      }),
     };
     for (const [what, res] of Object.entries(created))
       expect({ what, status: res.status }).toEqual({ what, status: 201 });

@@ -13,6 +13,8 @@ const ERROR_REF = '#/components/schemas/ErrorResponseDto';
 /** The browser's login routes: public, outside the document (they answer redirects and cookies). */
 const LOGIN_PATHS = ['/auth/callback', '/auth/login', '/auth/logout'];
 const PUBLIC_PATHS = ['/healthz', '/readyz', '/metrics', '/docs', '/docs/openapi.json'];
+/** Inbound webhooks: public, outside the document; each source authenticates its sender (docs/hooks.md). */
+const HOOK_PATHS = ['/api/hooks/{source}'];
 /** Operations of the document that need no bearer token. None today: add one here only on purpose. */
 const UNSECURED_OPERATIONS: string[] = [];
 
@@ -74,7 +76,13 @@ describe('route security (e2e)', () => {
     expect(
       undocumented.filter((r) => !r.isPublic).map((r) => `${r.method} ${r.path} (${r.controller}.${r.handler})`),
     ).toEqual([]);
-    expect(undocumented.map((r) => r.path).sort()).toEqual([...LOGIN_PATHS, '/healthz', '/metrics', '/readyz']);
+    expect(undocumented.map((r) => r.path).sort()).toEqual([
+      ...HOOK_PATHS,
+      ...LOGIN_PATHS,
+      '/healthz',
+      '/metrics',
+      '/readyz',
+    ]);
     // And no documented operation is @Public(): the document promises a bearer token for each.
     const publicDocumented = nestRoutes(t.app).filter((r) => r.isPublic && documented.has(`${r.method} ${r.path}`));
     expect(publicDocumented.map((r) => `${r.method} ${r.path}`)).toEqual([]);

@@ -4,9 +4,12 @@ import { ClockModule } from '@heddle/common';
 import { AppConfig, ConfigModule } from '@heddle/config';
 import { DbModule } from '@heddle/db';
 import { EventsApiModule } from '@heddle/events';
+import { HooksApiModule } from '@heddle/hooks';
 import { HostsApiModule } from '@heddle/hosts';
+import { InboxApiModule } from '@heddle/inbox';
 import { SinksApiModule } from '@heddle/notifications';
 import { PermissionsApiModule } from '@heddle/permissions';
+import { PlansApiModule } from '@heddle/plans';
 import { PlatformModule } from '@heddle/platform';
 import { OpsApiModule, QueueModule } from '@heddle/queue';
 import { TasksApiModule } from '@heddle/tasks';
@@ -34,8 +37,11 @@ export class ApiModule {
         TeamsApiModule,
         HostsApiModule,
         TasksApiModule,
+        PlansApiModule,
         EventsApiModule,
         WebhooksApiModule,
+        HooksApiModule,
+        InboxApiModule,
         SinksApiModule,
         PermissionsApiModule,
         OpsApiModule,

@@ -71,7 +71,7 @@ The worker consumers (WORKER_CONSUMER_NAMES in libs/config/src/env-schema.ts; a 
 two lists equal).
 */}}
 {{- define "heddle.consumerNames" -}}
-maintenance,host-health,harness,outbox,webhooks,notify
+maintenance,host-health,harness,outbox,webhooks,notify,inbox
 {{- end }}
 
 {{/* Fails unless the workers together run every consumer (or allowUncoveredConsumers is set). */}}
@@ -98,7 +98,8 @@ maintenance,host-health,harness,outbox,webhooks,notify
 {{- if not .Values.allowUncoveredConsumers }}
 {{- $missing := list }}
 {{- range (splitList "," (include "heddle.consumerNames" .)) }}
-{{- if not (has . $covered) }}
+{{- /* inbox is optional: it does nothing unless INBOX_DIR is set (docs/inbox.md). */}}
+{{- if and (not (has . $covered)) (ne . "inbox") }}
 {{- $missing = append $missing . }}
 {{- end }}
 {{- end }}

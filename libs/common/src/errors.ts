@@ -71,6 +71,16 @@ export class ServiceUnavailableError extends DomainError {
   readonly statusCode = 503;
 }
 
+/** An upstream (an OpenCode host) answered, but not usefully: an error, or a reply Heddle cannot use. */
+export class BadGatewayError extends DomainError {
+  readonly statusCode = 502;
+}
+
+/** An upstream (an OpenCode host) did not answer in time. */
+export class GatewayTimeoutError extends DomainError {
+  readonly statusCode = 504;
+}
+
 /**
  * Too many requests from one token or address (429 `request/rate_limited`). Whoever throws it also
  * sets `Retry-After` on the answer; `details` say which limit and when to come back.

@@ -9,6 +9,7 @@ export const DEFAULT_PAGE_SIZE = 50;
 /** The one paging convention of every list route: `limit` ≤ 100 and an opaque `cursor`. */
 export class PageQueryDto {
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 1,
     maximum: MAX_PAGE_SIZE,
     default: DEFAULT_PAGE_SIZE,

@@ -87,6 +87,9 @@ describe('loadConfig', () => {
         oidcGroupsClaim: 'groups',
         oidcGroupRoleMap: [],
         sessionTtlSeconds: 43200,
+        inboxPollMs: 5000,
+        inboxStaleMs: 60000,
+        inboxStatusFiles: true,
       });
       expect(config.bootstrapToken).toBeUndefined();
       expect(config.encryptionKey).toEqual(Buffer.from(KEY, 'base64'));
@@ -230,6 +233,10 @@ describe('loadConfig', () => {
       ],
       ['SESSION_SECRET', 'too-short', /must be at least 32 characters without spaces/],
       ['SESSION_TTL_SECONDS', '299', /must be between 300 and 2592000/],
+      ['INBOX_DIR', 'relative/inbox', /must be an absolute path/],
+      ['INBOX_POLL_MS', '50', /must be between 100 and 3600000/],
+      ['INBOX_STALE_MS', 'soon', /must be a whole number/],
+      ['INBOX_STATUS_FILES', 'no', /must be one of true, false \(got "no"\)/],
     ];
 
     it.each(cases)('reports %s=%j', (name, value, reason) => {

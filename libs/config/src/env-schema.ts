@@ -19,7 +19,15 @@ export interface EnvVar<T> {
 /** Thrown by parsers; the message is completed with the variable's name by loadConfig. */
 export class EnvValueError extends Error {}
 
-export const WORKER_CONSUMER_NAMES = ['maintenance', 'host-health', 'harness', 'outbox', 'webhooks', 'notify'] as const;
+export const WORKER_CONSUMER_NAMES = [
+  'maintenance',
+  'host-health',
+  'harness',
+  'outbox',
+  'webhooks',
+  'notify',
+  'inbox',
+] as const;
 export type WorkerConsumerName = (typeof WORKER_CONSUMER_NAMES)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -680,6 +688,37 @@ export const ENV_SCHEMA = {
       'How long a login lasts (the session row and the cookie expire together); logout, and removal from a team, end it sooner.',
     default: '43200',
     parse: integer(300, 30 * 24 * 3600),
+  },
+  inboxDir: {
+    name: 'INBOX_DIR',
+    description:
+      'Watched inbox directory (docs/inbox.md), read by the `inbox` worker consumer; unset (the default) turns it off. An absolute path holding one folder per team, named by the team id (`$INBOX_DIR/<teamId>/task.md`): a document dropped there becomes a task of that team and is renamed `processed-<taskId>-<name>` (or `failed-<name>` with `failed-<name>.error.txt`), with `<name>.status.json` and `<name>.result.md` written beside it. Create the team folders yourself (`mkdir -p $INBOX_DIR/<teamId>`); folders that are not team ids, or are symlinks, are ignored.',
+    parse: (raw: string): string => {
+      if (!raw.startsWith('/')) throw new EnvValueError(`must be an absolute path (got "${raw}")`);
+      if (raw.includes('\0')) throw new EnvValueError('must not contain NUL');
+      return raw.replace(/\/+$/, '') || '/';
+    },
+  },
+  inboxPollMs: {
+    name: 'INBOX_POLL_MS',
+    description:
+      'How often the `inbox` consumer looks for new documents in INBOX_DIR and brings the `.status.json` / `.result.md` files of the tasks it made up to date.',
+    default: '5000',
+    parse: integer(100, 3_600_000),
+  },
+  inboxStaleMs: {
+    name: 'INBOX_STALE_MS',
+    description:
+      'A document being processed is renamed `.<name>.<claim>.processing` and touched while it is; one untouched for this long was left by a worker that died and is taken again (the task is not made twice: the retry replays it by its idempotency key). Keep it well above INBOX_POLL_MS.',
+    default: '60000',
+    parse: integer(1000, 86_400_000),
+  },
+  inboxStatusFiles: {
+    name: 'INBOX_STATUS_FILES',
+    description:
+      '`false` stops writing `<name>.status.json` (each change of the task) and `<name>.result.md` (when it finishes) beside the inbox documents.',
+    default: 'true',
+    parse: (raw: string): boolean => oneOf(['true', 'false'] as const)(raw) === 'true',
   },
 } satisfies Record<string, EnvVar<unknown>>;
 

@@ -25,4 +25,6 @@ export type {
   Membership,
   Invite,
   Session,
+  HookSource,
+  HookDelivery,
 } from './generated/client';

@@ -7,6 +7,7 @@ import { EventsReader } from './events.reader';
 
 export class ListEventsQueryDto {
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 0,
     default: 0,
     description: "Return events with seq greater than this (the previous page's `nextAfter`).",
@@ -18,7 +19,7 @@ export class ListEventsQueryDto {
   @Max(Number.MAX_SAFE_INTEGER)
   after?: number = 0;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

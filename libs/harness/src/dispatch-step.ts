@@ -109,6 +109,8 @@ export class DispatchStep {
           if (!where.ok) return this.endings.fail(task, 'workspace.outside_roots', where.detail);
           const rules = sessionRules(task);
           if (rules.length) await client.updateSession(task.bindSessionId, { permission: rules });
+          // Abort-and-take-over (`abortSession`): stop what the session runs before prompting it.
+          if (readState(task.harnessState).abortBoundSession) await this.turns.abortSession(client, task.bindSessionId);
           sessionId = task.bindSessionId;
         } else {
           sessionId = (await client.createSession(this.turns.sessionInput(task, 1))).id;

@@ -31,6 +31,8 @@ export interface HarnessState {
   replyRepairs?: number;
   /** The host the task lost (it stopped answering) and when: dispatch avoids it, and waits HARNESS_HOST_LOST_WAIT_SECONDS. */
   lostHost?: { hostId: string; name: string; at: string };
+  /** Created with `abortSession`: the bound session is aborted before the first prompt (abort-and-take-over). */
+  abortBoundSession?: boolean;
 }
 
 type Field = (value: unknown) => boolean;
@@ -67,6 +69,7 @@ const SCHEMA: Record<keyof HarnessState, Field> = {
   stepErrors: isCount,
   replyRepairs: isCount,
   lostHost: shape({ hostId: isText, name: isText, at: isTime }),
+  abortBoundSession: (v) => typeof v === 'boolean',
 };
 
 /**

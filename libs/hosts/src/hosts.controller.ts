@@ -9,12 +9,17 @@ import {
   ProbeResultDto,
   UpdateHostDto,
 } from './dto/host.dto';
+import { HostWorkspacesDto, ListHostWorkspacesQueryDto } from './dto/host-workspaces.dto';
+import { HostWorkspacesService } from './host-workspaces.service';
 import { HostsService } from './hosts.service';
 
 @ApiTags('hosts')
 @Controller('api/hosts')
 export class HostsController {
-  constructor(private readonly hosts: HostsService) {}
+  constructor(
+    private readonly hosts: HostsService,
+    private readonly workspaces: HostWorkspacesService,
+  ) {}
 
   @Post()
   @RequireScopes('hosts:write')
@@ -42,6 +47,22 @@ export class HostsController {
   @ApiOkResponse({ type: HostResponseDto })
   get(@CurrentAuth() auth: AuthContext, @IdParam() id: string): Promise<HostResponseDto> {
     return this.hosts.get(auth.teamId, id);
+  }
+
+  @Get(':id/workspaces')
+  @RequireScopes('hosts:read')
+  @ApiOperation({
+    summary: 'Recent workspaces on a host',
+    description:
+      "The directories of the host's sessions (all directories, archived sessions too), deduped and newest first, only those under its `workspaceRoots`. Read from the host: 502 `host/unavailable` or 504 `host/timeout` when it fails.",
+  })
+  @ApiOkResponse({ type: HostWorkspacesDto })
+  listWorkspaces(
+    @CurrentAuth() auth: AuthContext,
+    @IdParam() id: string,
+    @Query() query: ListHostWorkspacesQueryDto,
+  ): Promise<HostWorkspacesDto> {
+    return this.workspaces.list(auth.teamId, id, query.limit);
   }
 
   @Patch(':id')

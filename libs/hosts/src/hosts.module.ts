@@ -10,6 +10,7 @@ import { HostClients } from './host-clients';
 import { HostProbe } from './host-probe';
 import { HostSecrets } from './host-secrets';
 import { HostSelectionService } from './host-selection.service';
+import { HostWorkspacesService } from './host-workspaces.service';
 import { HostsController } from './hosts.controller';
 import { HostsRepository } from './hosts.repository';
 import { HostsService } from './hosts.service';
@@ -41,7 +42,7 @@ import { OpencodeHostProbe } from './opencode-host-probe';
 })
 export class HostsModule {}
 
-@Module({ imports: [HostsModule], controllers: [HostsController] })
+@Module({ imports: [HostsModule], controllers: [HostsController], providers: [HostWorkspacesService] })
 export class HostsApiModule {}
 
 /** The `host-health` consumer. */

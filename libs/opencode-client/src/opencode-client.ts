@@ -269,6 +269,38 @@ export class OpencodeClient {
     );
   }
 
+  /**
+   * `GET /experimental/session` (sent without `directory`): sessions of EVERY directory the server
+   * knows, most recently updated first (archived ones only with `archived: true`). `nextCursor` (the `x-next-cursor` header, a
+   * `time.updated`) pages to older ones via `cursor`.
+   */
+  async listAllSessions(
+    query: { limit?: number; cursor?: string; roots?: boolean; archived?: boolean; search?: string } = {},
+    opts?: CallOptions,
+  ): Promise<{ sessions: Session[]; nextCursor?: string }> {
+    const flag = (v?: boolean) => (v === undefined ? undefined : v ? 'true' : 'false');
+    const { value, headers } = await this.send(
+      'get',
+      '/experimental/session',
+      {
+        query: {
+          limit: query.limit,
+          cursor: query.cursor === undefined ? undefined : Number(query.cursor),
+          roots: flag(query.roots),
+          archived: flag(query.archived),
+          search: query.search,
+        },
+        check: isArray,
+        shape: 'GlobalSession[]',
+        // With `?directory=` 1.18.34 narrows the list to that directory's project: never send one.
+        instance: false,
+      },
+      opts,
+    );
+    const nextCursor = headers.get('x-next-cursor') || undefined;
+    return { sessions: value as Session[], ...(nextCursor ? { nextCursor } : {}) };
+  }
+
   async updateSession(sessionId: string, input: UpdateSessionInput, opts?: CallOptions): Promise<Session> {
     const { archivedAt, ...rest } = input;
     return this.call(

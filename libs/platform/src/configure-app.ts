@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@heddle/config';
+import { registerDocumentBodies } from './document-body';
 import { ErrorFilter } from './error.filter';
 import { assertJsonShape, assertNoNul } from './json-shape';
 import { MetricsService } from './metrics';
@@ -35,6 +36,8 @@ export async function configureApp(app: NestFastifyApplication, options: Configu
   const limits = { maxDepth: config.bodyMaxDepth, maxNodes: config.bodyMaxFields };
   app.useBodyParser('application/json', { bodyLimit: fastify.initialConfig.bodyLimit }, (request, body, done) => {
     if (body.length === 0) return done(null, undefined);
+    // Kept for signature checks over the exact bytes (inbound hooks read it with @RawBody()).
+    (request as { rawBody?: Buffer }).rawBody = body;
     parseJson(request as Parameters<typeof parseJson>[0], body.toString('utf8'), (err, parsed) => {
       if (err) return done(err, undefined);
       try {
@@ -45,6 +48,8 @@ export async function configureApp(app: NestFastifyApplication, options: Configu
       done(null, parsed);
     });
   });
+  // Document bodies (markdown, yaml, text, .docx; multipart) for POST /api/inbox only.
+  await registerDocumentBodies(app, config.bodyLimitBytes);
   fastify.addHook('preValidation', async (request) => {
     assertNoNul(request.query as Record<string, unknown> | undefined);
   });

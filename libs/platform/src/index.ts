@@ -5,6 +5,7 @@ export { createHttpAdapter, requestIdFor } from './http-adapter';
 export { buildOpenApiDocument } from './openapi';
 export { ErrorResponseDto, toErrorBody } from './error-body';
 export { MetricsService } from './metrics';
+export { RawBody } from './raw-body';
 export { REDACT_PATHS } from './logging';
 export { flattenValidationErrors, createValidationPipe } from './validation';
 export { loadConfigOrExit, serve } from './process';
@@ -13,3 +14,5 @@ export { SseModule, SseResponder, SseInterceptor, EventStream, SSE_HEADERS, CRED
 export type { EventStreamOptions, SseStreamOwner } from './sse';
 export { SseStream, formatSseMessage, formatSseComment, SSE_HEARTBEAT, SSE_OPENING } from './sse-stream';
 export type { SseMessage, SseSource, SseStreamOptions } from './sse-stream';
+export { UploadedDocument, DOCUMENT_ROUTES } from './document-body';
+export type { UploadedDocumentBody } from './document-body';

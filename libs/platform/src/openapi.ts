@@ -59,10 +59,21 @@ export function buildOpenApiDocument(app: INestApplication, version: string): Op
   config.info.license = { name: 'Proprietary' };
   const document = SwaggerModule.createDocument(app, config, {
     extraModels: [ErrorResponseDto],
-    operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+    operationIdFactory,
   });
   addStandardErrors(document);
   return document;
+}
+
+/**
+ * camelCase operation ids that read well in generated clients: `TasksController.create` → `tasksCreate`,
+ * and a method named after its controller is not repeated (`MeController.me` → `me`).
+ */
+function operationIdFactory(controllerKey: string, methodKey: string): string {
+  const noun = controllerKey.replace(/Controller$/, '');
+  const lower = noun.charAt(0).toLowerCase() + noun.slice(1);
+  if (methodKey.toLowerCase().startsWith(lower.toLowerCase())) return methodKey;
+  return `${lower}${methodKey.charAt(0).toUpperCase()}${methodKey.slice(1)}`;
 }
 
 function addStandardErrors(document: OpenAPIObject): void {

@@ -24,7 +24,10 @@ export {
   PLACEHOLDERS,
 } from './prompt-template';
 export type { PromptValues } from './prompt-template';
-export type { TaskResponseDto } from './dto/task-response.dto';
+export { TaskResponseDto } from './dto/task-response.dto';
+export { CreateTaskDto } from './dto/task.dto';
+export { CreatedOrReplayedInterceptor } from './created-or-replayed.interceptor';
+export { IdempotencyKey } from './idempotency-key.decorator';
 export { TaskMessagesService } from './task-messages.service';
 export type { NextDelivery, SentMessage } from './task-messages.service';
 export {

@@ -219,6 +219,8 @@ export class TasksService {
       budgets,
       checkIntervalSeconds: dto.checkIntervalSeconds ?? 30,
       bindSessionId: dto.sessionId ?? null,
+      // Abort-and-take-over: the harness aborts the bound session before its first prompt.
+      ...(dto.abortSession && dto.sessionId ? { harnessState: { abortBoundSession: true } } : {}),
       // As given (a DTO instance): stored as plain JSON, applied by the harness to the task's sessions.
       permissionPolicy: dto.permission
         ? (JSON.parse(JSON.stringify(dto.permission)) as Prisma.InputJsonObject)
@@ -262,6 +264,11 @@ export class TasksService {
   }
 
   private async validateReferences(teamId: string, dto: CreateTaskDto): Promise<void> {
+    if (dto.abortSession && dto.sessionId === undefined) {
+      throw new BadRequestError('request/validation_failed', 'abortSession needs sessionId', [
+        { field: 'abortSession', errors: ['abortSession needs sessionId (the session to abort and take over)'] },
+      ]);
+    }
     if (dto.hostId !== undefined && dto.labels?.length) {
       throw new BadRequestError('task/host_and_labels', 'give hostId or labels, not both', [
         { field: 'hostId', errors: ['give hostId or labels, not both'] },

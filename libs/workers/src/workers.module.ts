@@ -4,6 +4,7 @@ import type { WorkerConsumerName } from '@heddle/config';
 import { OutboxWorkerModule } from '@heddle/delivery';
 import { HarnessWorkerModule } from '@heddle/harness';
 import { HostsWorkerModule } from '@heddle/hosts';
+import { InboxWorkerModule } from '@heddle/inbox';
 import { NotifyWorkerModule } from '@heddle/notifications';
 import { MaintenanceWorkerModule } from '@heddle/queue';
 import { WebhooksWorkerModule } from '@heddle/webhooks';
@@ -20,6 +21,7 @@ export const CONSUMER_MODULES: Record<WorkerConsumerName, Type> = {
   outbox: OutboxWorkerModule,
   webhooks: WebhooksWorkerModule,
   notify: NotifyWorkerModule,
+  inbox: InboxWorkerModule,
 };
 
 @Module({})

@@ -200,6 +200,15 @@ export class CreateTaskDto {
   sessionId?: string;
 
   @ApiPropertyOptional({
+    example: true,
+    description:
+      'With `sessionId`: abort what the session is running (OpenCode `POST /session/{id}/abort`) before the first prompt — abort-and-take-over of a stuck session. 400 without `sessionId`.',
+  })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  abortSession?: boolean;
+
+  @ApiPropertyOptional({
     default: true,
     example: false,
     description:

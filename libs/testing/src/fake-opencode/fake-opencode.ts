@@ -861,6 +861,7 @@ class FakeOpencodeHost implements FakeOpencode, TurnHost {
     });
     r('POST', '/session', (ctx) => this.createSession(ctx));
     r('GET', '/session', (ctx) => this.listSessions(ctx));
+    r('GET', '/experimental/session', (ctx) => this.listGlobalSessions(ctx));
     r('GET', '/session/:sid', (ctx) => ({ status: 200, body: sessionInfo(this.session(ctx)) }));
     r('PATCH', '/session/:sid', (ctx) => this.updateSession(ctx));
     r('DELETE', '/session/:sid', (ctx) => this.deleteSession(ctx));
@@ -1110,6 +1111,28 @@ class FakeOpencodeHost implements FakeOpencode, TurnHost {
     list.sort((a, b) => b.time.updated - a.time.updated || (a.id < b.id ? -1 : 1));
     if (limit) list = list.slice(0, limit);
     return { status: 200, body: list.map((s) => sessionInfo(s)) };
+  }
+
+  /**
+   * `GET /experimental/session`: every directory's sessions, most recently updated first, archived ones
+   * hidden unless `archived=true`; `cursor` (a `time.updated`) pages, answered in `x-next-cursor`.
+   */
+  private listGlobalSessions(ctx: Context): Reply {
+    const limit = this.limitParam(ctx, false);
+    const archived = ctx.query.archived === 'true';
+    let list = [...this.sessions.values()].filter((s) => (s.time.archived !== undefined) === archived);
+    if (ctx.query.roots === 'true') list = list.filter((s) => !s.parentID);
+    if (ctx.query.search) list = list.filter((s) => s.title.toLowerCase().includes(ctx.query.search.toLowerCase()));
+    if (ctx.query.cursor) list = list.filter((s) => s.time.updated < Number(ctx.query.cursor));
+    list.sort((a, b) => b.time.updated - a.time.updated || (a.id < b.id ? -1 : 1));
+    const page = limit ? list.slice(0, limit) : list;
+    const headers: Record<string, string> = {};
+    if (limit && list.length > limit) headers['x-next-cursor'] = String(page.at(-1)!.time.updated);
+    return {
+      status: 200,
+      headers,
+      body: page.map((s) => ({ ...sessionInfo(s), project: { id: s.projectID, worktree: s.directory } })),
+    };
   }
 
   private updateSession(ctx: Context): Reply {

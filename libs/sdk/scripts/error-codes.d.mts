@@ -1,0 +1,1 @@
+export function scanErrorCodes(dir?: string): string[];

@@ -2,6 +2,9 @@
 // API on a real port, a worker in the same process and a fake OpenCode host: the exit codes 0–5, progress
 // on a terminal and in a log, --json, and the idempotent CI retry. Each test makes its own team and host.
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FakeHosts, FakeOpencode, REPO_ROOT, TestApp, TestTeam, freePort, getTask, waitFor } from '@heddle/testing';
 
 jest.setTimeout(60_000);
@@ -218,5 +221,43 @@ describe('heddle CLI (e2e, real server, fake host)', () => {
     expect((await heddle(team, ['tokens', 'list'])).stdout).toContain(token.id);
     expect((await heddle(team, ['tokens', 'revoke', token.id])).code).toBe(0);
     expect((await heddle(team, ['tokens', 'list'])).stdout).not.toContain(token.id);
+  });
+
+  it('inbox: a Markdown file becomes a task and --wait follows it (exit 0); a bad one is exit 4 naming the line', async () => {
+    const { team, fake, hostId } = await setup();
+    const dir = await mkdtemp(join(tmpdir(), 'heddle-cli-inbox-'));
+    const good = join(dir, 'task.md');
+    await writeFile(
+      good,
+      `# from-file\nworkspace: ${fake.workspace}\nhost: ${hostId}\n\n## goal\nFILE:inboxed.txt\n\n## acceptance\n- file_exists: inboxed.txt\n`,
+    );
+    const run = await heddle(team, ['inbox', good, '--wait', '--json', '--progress', 'none']);
+    expect(run).toMatchObject({ code: 0 });
+    expect(JSON.parse(run.stdout)).toMatchObject({ name: 'from-file', status: 'completed', hostId });
+    const bad = join(dir, 'bad.md');
+    await writeFile(bad, `# broken\nworkspace: relative/dir\n\n## goal\nx\n`);
+    const refused = await heddle(team, ['inbox', bad]);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toMatch(/line \d+/);
+    expect((await heddle(team, ['inbox', join(dir, 'task.pdf')])).code).toBe(4);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('plan bootstrap prints a starter PLAN.md; plan draft asks the host for a checklist', async () => {
+    const { team, fake, hostId } = await setup();
+    const boot = await heddle(team, [
+      'plan',
+      'bootstrap',
+      '--goal',
+      'Ship the health route',
+      '--item',
+      'Add GET /health',
+    ]);
+    expect(boot.code).toBe(0);
+    expect(boot.stdout).toContain('- [ ] Add GET /health');
+    fake.script(/checklist/i, [{ type: 'text', text: '- [ ] Add the route\n- [ ] Test it\n- [ ] Document it\n' }]);
+    const draft = await heddle(team, ['plan', 'draft', '--intent', 'health route', '--host', hostId, '--json']);
+    expect(draft.code).toBe(0);
+    expect(JSON.parse(draft.stdout).items).toEqual(['Add the route', 'Test it', 'Document it']);
   });
 });

@@ -1,5 +1,5 @@
 // Row 8: team A owns one of everything (token, host, a finished and a running task, webhook, sink,
-// deliveries, a pending permission request and question, a member invite); team B's owner calls every operation of
+// deliveries, a pending permission request and question, a member invite, a hook source); team B's owner calls every operation of
 // docs/openapi.json with A's ids → 404 on every route naming one, none of A's ids in any answer, and
 // A's objects untouched afterwards.
 import { readFileSync } from 'node:fs';
@@ -25,6 +25,8 @@ interface TeamAObjects {
   questionId: string;
   /** A pending invite: the member resource of `/api/members/{id}` (no one logs in here). */
   memberId: string;
+  /** An inbound-webhook source (`/api/hook-sources/{id}`). */
+  hookSourceId: string;
 }
 
 async function createTeamA(
@@ -47,6 +49,14 @@ async function createTeamA(
     api.request('POST', '/api/members', { token: a.token, body: { email: 'tenant-a@example.com', role: 'member' } }),
     201,
     'POST /api/members',
+  );
+  const hookSource = await must(
+    api.request('POST', '/api/hook-sources', {
+      token: a.token,
+      body: { name: 'a-github', kind: 'github', config: { repos: { 'acme/api': '/srv/repos/api' }, label: 'heddle' } },
+    }),
+    201,
+    'POST /api/hook-sources',
   );
   const hostId = await cluster.registerFakeHost(a);
   const webhook = await createWebhook(cluster, a, receiver, '/tenant-a');
@@ -134,6 +144,7 @@ async function createTeamA(
     permissionId,
     questionId,
     memberId: member.id,
+    hookSourceId: hookSource.id,
   };
 }
 
@@ -148,6 +159,7 @@ function idsFor(path: string, objects: TeamAObjects): string[] {
   if (path.startsWith('/api/permissions/')) return [objects.permissionId];
   if (path.startsWith('/api/questions/')) return [objects.questionId];
   if (path.startsWith('/api/members/')) return [objects.memberId];
+  if (path.startsWith('/api/hook-sources/')) return [objects.hookSourceId];
   return [];
 }
 
@@ -283,6 +295,7 @@ async function snapshot(api: ApiClient, a: Team, o: TeamAObjects): Promise<Recor
     sink: await get(`/api/sinks/${o.sinkId}`, (b) => [b.name, b.url, b.enabled, b.events]),
     permission: await get(`/api/permissions/${o.permissionId}`, (b) => [b.status, b.reply, b.repliedBy]),
     question: await get(`/api/questions/${o.questionId}`, (b) => [b.status, b.answers, b.repliedBy]),
+    hookSource: await get(`/api/hook-sources/${o.hookSourceId}`, (b) => [b.name, b.kind, b.enabled, b.config]),
     member: await get('/api/members?limit=100', (b) =>
       b.items.filter((m: any) => m.id === o.memberId).map((m: any) => [m.status, m.role, m.email]),
     ),

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import {
   CreateTaskInput,
@@ -6,6 +9,7 @@ import {
   HeddleConnectionError,
   HeddleEvent,
   HeddleTimeoutError,
+  INBOX_CONTENT_TYPES,
   Task,
   createHeddleClient,
 } from '@heddle/sdk';
@@ -291,6 +295,95 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       for (const h of page.items) print(`${h.id}  ${String(h.status).padEnd(8)} ${h.name}  ${h.labels.join(',')}`);
     });
 
+  program
+    .command('inbox')
+    .argument('<file>', 'a task document: .md, .yaml/.yml, .txt or .docx (docs/inbox.md)')
+    .description('turn one document into a task (POST /api/inbox); with --wait, follow it like dispatch')
+    .option('--idempotency-key <key>', 'Idempotency-Key (default in CI: from the run, job and the document)')
+    .option('--wait', 'follow the task until it finishes; the exit code says how')
+    .option('--timeout <duration>', 'with --wait: give up after this long and exit 3')
+    .option('--keep-on-timeout', 'with --timeout: leave the task running instead of aborting it')
+    .option('--json', 'print the (final) task as JSON on stdout')
+    .addOption(
+      new Option('--progress <mode>', 'progress on stderr').choices(['auto', 'tty', 'plain', 'none']).default('auto'),
+    )
+    .action(async (file: string, o) => {
+      const timeoutMs = o.timeout !== undefined ? parseDuration(o.timeout) : undefined;
+      if (timeoutMs !== undefined && !o.wait) throw new UsageError('--timeout needs --wait');
+      const contentType = documentType(file);
+      let document: Uint8Array;
+      try {
+        document = readFileSync(file);
+      } catch (err) {
+        throw new UsageError(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      const heddle = client();
+      const idempotencyKey =
+        o.idempotencyKey ?? ciIdempotencyKey(io.env, { inbox: createHash('sha256').update(document).digest('hex') });
+      const view = new ProgressView(progressMode(o.progress, io.stderr, io.env), io.stderr);
+      const { task, replayed } = await heddle.inbox.submit(document, { contentType, idempotencyKey });
+      view.message(
+        replayed
+          ? `task ${task.id} (${task.name}) already exists: following it`
+          : `task ${task.id} (${task.name}) created`,
+      );
+      if (!o.wait) {
+        if (o.json) printJson(task);
+        else print(task.id);
+        return;
+      }
+      const final = await follow(heddle, task, view, { timeoutMs, keepOnTimeout: !!o.keepOnTimeout });
+      if (o.json) printJson(final.task);
+      else print(`${final.task.id} ${final.task.status}${final.task.reason ? ` ${final.task.reason}` : ''}`);
+      setExit(final.code);
+    });
+
+  const plan = program.command('plan').description('plans: a starter PLAN.md, or a checklist drafted by a host');
+  plan
+    .command('bootstrap')
+    .description('a starter PLAN.md and loop prompt: printed, or written into a workspace on a host')
+    .option('--goal <text>', 'what the plan is for')
+    .option('--item <text>', 'a checklist item (repeatable)', collect)
+    .option('--host <host>', 'host id or name (with --workspace: write the files there)')
+    .option('--workspace <dir>', 'workspace directory on the host')
+    .option('--force', 'overwrite files that exist')
+    .option('--json', 'JSON')
+    .action(async (o) => {
+      if (!!o.host !== !!o.workspace) throw new UsageError('--host and --workspace go together');
+      const heddle = client();
+      const hostId = o.host ? (UUID.test(o.host) ? o.host : await hostIdByName(heddle, o.host)) : undefined;
+      const made = await heddle.plans.bootstrap({
+        ...(o.goal ? { goal: o.goal } : {}),
+        ...(o.item ? { items: o.item } : {}),
+        ...(hostId ? { hostId, workspace: o.workspace } : {}),
+        ...(o.force ? { force: true } : {}),
+      });
+      if (o.json) return void printJson(made);
+      if (made.written)
+        for (const f of made.files ?? []) print(`wrote ${f.absolutePath}${f.overwritten ? ' (overwritten)' : ''}`);
+      else print(made.plan);
+    });
+  plan
+    .command('draft')
+    .description('ask a host to turn an intent into a checklist of 3-8 items (not dispatched)')
+    .requiredOption('--intent <text>', 'what you want done')
+    .addOption(new Option('--host <host>', 'host id or name').conflicts('label'))
+    .option('--label <label>', 'an online host with this label (repeatable)', collect)
+    .option('--workspace <dir>', 'workspace directory on the host')
+    .option('--json', 'JSON')
+    .action(async (o) => {
+      if (!o.host && !o.label) throw new UsageError('give --host or --label');
+      const heddle = client();
+      const hostId = o.host ? (UUID.test(o.host) ? o.host : await hostIdByName(heddle, o.host)) : undefined;
+      const drafted = await heddle.plans.draft({
+        intent: o.intent,
+        ...(hostId ? { hostId } : { labels: o.label }),
+        ...(o.workspace ? { workspace: o.workspace } : {}),
+      });
+      if (o.json) printJson(drafted);
+      else print(drafted.plan);
+    });
+
   const tokens = program.command('tokens').description('API tokens');
   tokens
     .command('create')
@@ -336,6 +429,16 @@ async function hostIdByName(heddle: HeddleClient, name: string): Promise<string>
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   throw new UsageError(`no host named "${name}"`);
+}
+
+/** The content type of a task document, by its extension. */
+function documentType(file: string): string {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.md' || ext === '.markdown') return INBOX_CONTENT_TYPES.markdown;
+  if (ext === '.yaml' || ext === '.yml') return INBOX_CONTENT_TYPES.yaml;
+  if (ext === '.txt' || ext === '') return INBOX_CONTENT_TYPES.text;
+  if (ext === '.docx') return INBOX_CONTENT_TYPES.docx;
+  throw new UsageError(`${file}: not a task document (.md, .yaml, .yml, .txt or .docx)`);
 }
 
 function nameFromGoal(goal: string): string {

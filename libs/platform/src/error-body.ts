@@ -15,9 +15,9 @@ export class ErrorResponseDto {
   message!: string;
 
   @ApiProperty({
-    oneOf: [
+    anyOf: [
       { type: 'array', items: { type: 'object', additionalProperties: true } },
-      { type: 'object', additionalProperties: true },
+      { type: 'object', additionalProperties: true, nullable: true },
     ],
     description: 'Structured detail, or null: for a 400 the invalid fields and their messages.',
     example: [{ field: 'name', errors: ['name must be a string'] }],

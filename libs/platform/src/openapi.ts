@@ -18,6 +18,44 @@ const ERROR_DESCRIPTIONS: Record<string, string> = {
   '500': 'Unexpected server error; quote `requestId` when reporting it.',
 };
 
+const REQUEST_ID = '0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11';
+/** One example body per status, so a reader (and a generated client's docs) sees what each looks like. */
+const ERROR_EXAMPLES: Record<string, { statusCode: number; code: string; message: string; details: unknown }> = {
+  '400': {
+    statusCode: 400,
+    code: 'request/validation_failed',
+    message: 'request validation failed: name must be a string',
+    details: [{ field: 'name', errors: ['name must be a string'] }],
+  },
+  '401': { statusCode: 401, code: 'auth/unauthorized', message: 'a valid bearer token is required', details: null },
+  '403': {
+    statusCode: 403,
+    code: 'auth/missing_scope',
+    message: 'this token lacks the scope tasks:write',
+    details: { missing: ['tasks:write'] },
+  },
+  '404': { statusCode: 404, code: 'task/not_found', message: 'task 0195f3c2-… not found', details: null },
+  '409': {
+    statusCode: 409,
+    code: 'task/invalid_state',
+    message: 'cannot abort a task that is completed',
+    details: { currentState: 'completed' },
+  },
+  '413': {
+    statusCode: 413,
+    code: 'request/too_large',
+    message: 'request body is larger than 1048576 bytes',
+    details: null,
+  },
+  '429': {
+    statusCode: 429,
+    code: 'request/rate_limited',
+    message: 'too many writes for this token; try again in 3 s',
+    details: { retryAfterSeconds: 3 },
+  },
+  '500': { statusCode: 500, code: 'internal/error', message: 'internal server error', details: null },
+};
+
 const BEARER = 'bearer';
 const SESSION = 'session';
 
@@ -91,7 +129,9 @@ function addStandardErrors(document: OpenAPIObject): void {
         op.responses[code] ??= {
           description: ERROR_DESCRIPTIONS[code]!,
           ...(code === '429' ? { headers: { 'Retry-After': RETRY_AFTER } } : {}),
-          content: { 'application/json': { schema: errorRef } },
+          content: {
+            'application/json': { schema: errorRef, example: { ...ERROR_EXAMPLES[code], requestId: REQUEST_ID } },
+          },
         };
       }
     }

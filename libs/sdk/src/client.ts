@@ -19,6 +19,18 @@ export type CreateTokenInput = Schemas['CreateTokenDto'];
 export type CreatedToken = Schemas['CreatedTokenResponseDto'];
 export type ErrorBody = Schemas['ErrorResponseDto'];
 export type Me = Schemas['MeResponseDto'];
+export type BootstrapPlanInput = Schemas['BootstrapPlanDto'];
+export type BootstrappedPlan = Schemas['BootstrapPlanResponseDto'];
+export type DraftPlanInput = Schemas['DraftPlanDto'];
+export type DraftedPlan = Schemas['DraftPlanResponseDto'];
+
+/** The content types POST /api/inbox takes as a raw body. */
+export const INBOX_CONTENT_TYPES = {
+  markdown: 'text/markdown',
+  yaml: 'application/yaml',
+  text: 'text/plain',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+} as const;
 export type TaskListQuery = NonNullable<paths['/api/tasks']['get']['parameters']['query']>;
 export type HostListQuery = NonNullable<paths['/api/hosts']['get']['parameters']['query']>;
 export type EventListQuery = NonNullable<paths['/api/events']['get']['parameters']['query']>;
@@ -101,6 +113,17 @@ export interface HeddleClient {
     turns(id: string, options?: RequestOptions): Promise<Page<Turn>>;
   };
   hosts: { list(query?: HostListQuery, options?: RequestOptions): Promise<Page<Host>> };
+  inbox: {
+    /** One document (Markdown, YAML, text, .docx) → one task, as `POST /api/tasks` would make it. */
+    submit(
+      document: string | Uint8Array,
+      options: RequestOptions & { contentType: string; idempotencyKey?: string },
+    ): Promise<{ task: Task; replayed: boolean }>;
+  };
+  plans: {
+    bootstrap(input: BootstrapPlanInput, options?: RequestOptions): Promise<BootstrappedPlan>;
+    draft(input: DraftPlanInput, options?: RequestOptions): Promise<DraftedPlan>;
+  };
   tokens: {
     create(input: CreateTokenInput, options?: RequestOptions): Promise<CreatedToken>;
     list(options?: RequestOptions): Promise<Page<ApiToken>>;
@@ -177,6 +200,26 @@ export function createHeddleClient(options: HeddleClientOptions): HeddleClient {
     },
     hosts: {
       list: (query = {}, o = {}) => data(api.GET('/api/hosts', { params: { query }, signal: o.signal }), o.signal),
+    },
+    inbox: {
+      async submit(document, o) {
+        const { data: task, response } = await call(
+          api.POST('/api/inbox', {
+            // The document goes as it is, under its own content type (not JSON).
+            body: document as never,
+            bodySerializer: (body: unknown) => body as string,
+            headers: { 'content-type': o.contentType },
+            params: { header: o.idempotencyKey ? { 'Idempotency-Key': o.idempotencyKey } : {} },
+            signal: o.signal,
+          } as never) as Promise<Answer<Task>>,
+          o.signal,
+        );
+        return { task, replayed: response.status === 200 };
+      },
+    },
+    plans: {
+      bootstrap: (input, o = {}) => data(api.POST('/api/plans/bootstrap', { body: input, signal: o.signal }), o.signal),
+      draft: (input, o = {}) => data(api.POST('/api/plans/draft', { body: input, signal: o.signal }), o.signal),
     },
     tokens: {
       create: (input, o = {}) => data(api.POST('/api/tokens', { body: input, signal: o.signal }), o.signal),

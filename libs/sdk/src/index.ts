@@ -1,12 +1,16 @@
 // @heddle/sdk — a typed client for the Heddle API, generated from docs/openapi.json (openapi-typescript
 // types + openapi-fetch), with typed errors, a resuming event stream and waitFor. Stands alone: no Nest,
 // no Prisma, no other @heddle lib — it can be copied into any TypeScript project (see README "CLI and SDK").
-export { createHeddleClient, FINISHED_STATUSES, isFinished } from './client';
+export { createHeddleClient, FINISHED_STATUSES, INBOX_CONTENT_TYPES, isFinished } from './client';
 export type {
   ApiToken,
+  BootstrapPlanInput,
+  BootstrappedPlan,
   CreateTaskInput,
   CreateTokenInput,
   CreatedToken,
+  DraftPlanInput,
+  DraftedPlan,
   ErrorBody,
   EventListQuery,
   EventType,

@@ -3342,9 +3342,9 @@ export interface components {
              */
             details: {
                 [key: string]: unknown;
-            }[] | {
+            }[] | ({
                 [key: string]: unknown;
-            };
+            } | null);
             /**
              * @description Echo of `x-request-id`.
              * @example 0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11
@@ -3498,6 +3498,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3507,6 +3523,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3516,6 +3541,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3527,6 +3565,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3536,6 +3585,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3568,6 +3626,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3577,6 +3651,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3586,6 +3669,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3595,6 +3691,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3604,6 +3711,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3615,6 +3731,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3624,6 +3751,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3653,6 +3789,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3662,6 +3814,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3671,6 +3832,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3680,6 +3854,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3691,6 +3874,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3700,6 +3894,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3728,6 +3931,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3737,6 +3956,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3746,6 +3974,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3757,6 +3998,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3766,6 +4018,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3798,6 +4059,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3807,6 +4084,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3816,6 +4102,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3825,6 +4124,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3834,6 +4144,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3845,6 +4164,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3854,6 +4184,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3882,6 +4221,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3891,6 +4246,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3900,6 +4264,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3911,6 +4288,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3920,6 +4308,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3952,6 +4349,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3961,6 +4374,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3970,6 +4392,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3979,6 +4414,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3988,6 +4434,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -3999,6 +4454,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4008,6 +4474,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4041,6 +4516,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4050,6 +4541,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4059,6 +4559,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4070,6 +4583,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4079,6 +4603,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4112,6 +4645,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4121,6 +4670,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4130,6 +4688,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4141,6 +4712,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4150,6 +4732,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4182,6 +4773,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4191,6 +4798,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4200,6 +4816,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4209,6 +4838,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4218,6 +4858,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4229,6 +4878,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4238,6 +4898,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4267,6 +4936,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4276,6 +4961,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4285,6 +4979,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4294,6 +5001,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4305,6 +5021,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4314,6 +5041,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4348,6 +5084,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4357,6 +5109,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4366,6 +5127,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4375,6 +5149,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4384,6 +5167,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4393,6 +5187,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4404,6 +5207,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4413,6 +5227,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4451,6 +5274,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4460,6 +5299,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4469,6 +5317,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4480,6 +5341,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4489,6 +5361,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4521,6 +5402,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4530,6 +5427,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4539,6 +5445,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4548,6 +5467,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4557,6 +5487,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4568,6 +5507,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4577,6 +5527,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4607,6 +5566,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4616,6 +5591,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4625,6 +5609,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4634,6 +5631,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4645,6 +5651,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4654,6 +5671,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4683,6 +5709,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4692,6 +5734,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4701,6 +5752,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4710,6 +5774,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4721,6 +5794,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4730,6 +5814,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4764,6 +5857,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4773,6 +5882,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4782,6 +5900,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4791,6 +5922,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4800,6 +5940,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4809,6 +5960,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4820,6 +5980,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4829,6 +6000,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4862,6 +6042,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4871,6 +6067,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4880,6 +6085,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4889,6 +6107,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4900,6 +6127,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4909,6 +6147,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4939,6 +6186,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4948,6 +6211,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4957,6 +6229,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4966,6 +6251,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4975,6 +6269,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4984,6 +6289,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -4995,6 +6309,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5004,6 +6329,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5047,6 +6381,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5056,6 +6406,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5065,6 +6424,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5076,6 +6448,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5085,6 +6468,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5130,6 +6522,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5139,6 +6547,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5148,6 +6565,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5157,6 +6587,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5166,6 +6607,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5177,6 +6627,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5186,6 +6647,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5216,6 +6686,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5225,6 +6711,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5234,6 +6729,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5243,6 +6751,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5254,6 +6771,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5263,6 +6791,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5292,6 +6829,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5301,6 +6854,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5310,6 +6872,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5319,6 +6894,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5330,6 +6914,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5339,6 +6934,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5374,6 +6978,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5383,6 +7003,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5392,6 +7021,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5401,6 +7043,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5412,6 +7063,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5421,6 +7083,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5456,6 +7127,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5465,6 +7152,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5474,6 +7170,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5483,6 +7192,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5494,6 +7212,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5503,6 +7232,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5540,6 +7278,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5549,6 +7303,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5558,6 +7321,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5567,6 +7343,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5578,6 +7363,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5587,6 +7383,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5634,6 +7439,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5643,6 +7464,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5652,6 +7482,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5661,6 +7504,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5670,6 +7522,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5679,6 +7542,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5690,6 +7562,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5699,6 +7582,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5729,6 +7621,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5738,6 +7646,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5747,6 +7664,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5756,6 +7686,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5765,6 +7704,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5774,6 +7724,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5785,6 +7744,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5794,6 +7764,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5824,6 +7803,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5833,6 +7828,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5842,6 +7846,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5851,6 +7868,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5860,6 +7886,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5869,6 +7906,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5880,6 +7926,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5889,6 +7946,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5923,6 +7989,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5932,6 +8014,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5941,6 +8032,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5950,6 +8054,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5959,6 +8072,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5968,6 +8092,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5979,6 +8112,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -5988,6 +8132,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6022,6 +8175,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6031,6 +8200,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6040,6 +8218,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6049,6 +8240,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6058,6 +8258,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6067,6 +8278,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6078,6 +8298,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6087,6 +8318,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6121,6 +8361,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6130,6 +8386,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6139,6 +8404,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6148,6 +8426,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6157,6 +8444,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6166,6 +8464,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6177,6 +8484,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6186,6 +8504,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6220,6 +8547,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6229,6 +8572,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6238,6 +8590,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6247,6 +8612,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6256,6 +8630,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6265,6 +8650,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6276,6 +8670,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6285,6 +8690,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6315,6 +8729,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6324,6 +8754,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6333,6 +8772,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6342,6 +8794,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6351,6 +8812,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6360,6 +8832,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6371,6 +8852,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6380,6 +8872,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6410,6 +8911,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6419,6 +8936,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6428,6 +8954,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6437,6 +8976,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6446,6 +8994,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6455,6 +9014,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6466,6 +9034,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6475,6 +9054,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6536,6 +9124,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6545,6 +9149,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6554,6 +9167,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6563,6 +9189,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6574,6 +9209,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6583,6 +9229,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6615,6 +9270,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6624,6 +9295,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6633,6 +9313,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6642,6 +9335,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6651,6 +9355,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6662,6 +9375,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6671,6 +9395,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6703,6 +9436,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6712,6 +9461,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6721,6 +9479,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6730,6 +9501,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6739,6 +9521,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6750,6 +9541,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6759,6 +9561,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6794,6 +9605,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6803,6 +9630,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6812,6 +9648,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6823,6 +9672,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6832,6 +9692,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6892,6 +9761,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6901,6 +9786,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6910,6 +9804,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6921,6 +9828,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6930,6 +9848,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6963,6 +9890,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6972,6 +9915,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6981,6 +9933,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -6992,6 +9957,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7001,6 +9977,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7033,6 +10018,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7042,6 +10043,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7051,6 +10061,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7060,6 +10083,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7069,6 +10103,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7080,6 +10123,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7089,6 +10143,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7119,6 +10182,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7128,6 +10207,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7137,6 +10225,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7146,6 +10247,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7155,6 +10265,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7164,6 +10285,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7175,6 +10305,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7184,6 +10325,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7214,6 +10364,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7223,6 +10389,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7232,6 +10407,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7241,6 +10429,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7252,6 +10449,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7261,6 +10469,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7290,6 +10507,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7299,6 +10532,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7308,6 +10550,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7317,6 +10572,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7328,6 +10592,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7337,6 +10612,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7371,6 +10655,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7380,6 +10680,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7389,6 +10698,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7398,6 +10720,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7407,6 +10738,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7416,6 +10758,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7427,6 +10778,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7436,6 +10798,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7466,6 +10837,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7475,6 +10862,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7484,6 +10880,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7493,6 +10902,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7502,6 +10920,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7511,6 +10940,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7522,6 +10960,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7531,6 +10980,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7561,6 +11019,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7570,6 +11044,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7579,6 +11062,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7588,6 +11084,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7597,6 +11102,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7606,6 +11122,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7617,6 +11142,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7626,6 +11162,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7662,6 +11207,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7671,6 +11232,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7680,6 +11250,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7689,6 +11272,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7700,6 +11292,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7709,6 +11312,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7742,6 +11354,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7751,6 +11379,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7760,6 +11397,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7771,6 +11421,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7780,6 +11441,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7812,6 +11482,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7821,6 +11507,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7830,6 +11525,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7839,6 +11547,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7848,6 +11567,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7859,6 +11587,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7868,6 +11607,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7898,6 +11646,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7907,6 +11671,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7916,6 +11689,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7925,6 +11711,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7936,6 +11731,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7945,6 +11751,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7974,6 +11789,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7983,6 +11814,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -7992,6 +11832,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8001,6 +11854,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8012,6 +11874,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8021,6 +11894,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8055,6 +11937,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8064,6 +11962,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8073,6 +11980,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8082,6 +12002,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8091,6 +12020,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8100,6 +12040,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8111,6 +12060,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8120,6 +12080,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8150,6 +12119,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8159,6 +12144,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8168,6 +12162,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8177,6 +12184,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8186,6 +12202,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8195,6 +12222,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8206,6 +12242,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8215,6 +12262,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8250,6 +12306,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8259,6 +12331,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8268,6 +12349,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8277,6 +12371,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8288,6 +12391,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8297,6 +12411,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8346,6 +12469,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8355,6 +12494,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8364,6 +12512,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8373,6 +12534,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8382,6 +12554,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8393,6 +12574,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8402,6 +12594,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8438,6 +12639,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8447,6 +12664,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8456,6 +12682,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8467,6 +12706,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8476,6 +12726,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8508,6 +12767,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8517,6 +12792,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8526,6 +12810,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8535,6 +12832,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8544,6 +12852,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8555,6 +12872,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8564,6 +12892,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8594,6 +12931,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8603,6 +12956,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8612,6 +12974,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8621,6 +12996,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8632,6 +13016,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8641,6 +13036,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8670,6 +13074,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8679,6 +13099,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8688,6 +13117,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8697,6 +13139,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8708,6 +13159,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8717,6 +13179,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8751,6 +13222,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8760,6 +13247,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8769,6 +13265,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8778,6 +13287,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8787,6 +13305,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8796,6 +13325,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8807,6 +13345,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8816,6 +13365,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8852,6 +13410,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8861,6 +13435,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8870,6 +13453,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8879,6 +13475,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8890,6 +13495,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8899,6 +13515,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8938,6 +13563,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8947,6 +13588,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8956,6 +13606,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8967,6 +13630,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -8976,6 +13650,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9006,6 +13689,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9015,6 +13714,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9024,6 +13732,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9033,6 +13754,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9044,6 +13774,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9053,6 +13794,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9087,6 +13837,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9096,6 +13862,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9105,6 +13880,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9114,6 +13902,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9123,6 +13920,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9132,6 +13940,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9143,6 +13960,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9152,6 +13980,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9200,6 +14037,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9209,6 +14062,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9218,6 +14080,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9229,6 +14104,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9238,6 +14124,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9268,6 +14163,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9277,6 +14188,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9286,6 +14206,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9295,6 +14228,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9306,6 +14248,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9315,6 +14268,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9349,6 +14311,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9358,6 +14336,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9367,6 +14354,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9376,6 +14376,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9385,6 +14394,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9394,6 +14414,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9405,6 +14434,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9414,6 +14454,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9453,6 +14502,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9462,6 +14527,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9471,6 +14545,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9480,6 +14567,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "code": "task/not_found",
+                     *       "message": "task 0195f3c2-… not found",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9489,6 +14585,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9498,6 +14605,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9509,6 +14625,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9518,6 +14645,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9555,6 +14691,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "code": "request/validation_failed",
+                     *       "message": "request validation failed: name must be a string",
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "errors": [
+                     *             "name must be a string"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9564,6 +14716,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "code": "auth/unauthorized",
+                     *       "message": "a valid bearer token is required",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9573,6 +14734,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "code": "auth/missing_scope",
+                     *       "message": "this token lacks the scope tasks:write",
+                     *       "details": {
+                     *         "missing": [
+                     *           "tasks:write"
+                     *         ]
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9582,6 +14756,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "code": "task/invalid_state",
+                     *       "message": "cannot abort a task that is completed",
+                     *       "details": {
+                     *         "currentState": "completed"
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9591,6 +14776,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "code": "request/too_large",
+                     *       "message": "request body is larger than 1048576 bytes",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9602,6 +14796,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "code": "request/rate_limited",
+                     *       "message": "too many writes for this token; try again in 3 s",
+                     *       "details": {
+                     *         "retryAfterSeconds": 3
+                     *       },
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -9611,6 +14816,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "code": "internal/error",
+                     *       "message": "internal server error",
+                     *       "details": null,
+                     *       "requestId": "0f4c1c3e-5c9b-4c53-9e0e-0d3b7e5d9a11"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };

@@ -30,7 +30,7 @@ export function renderStatus(document: string, task: TaskResponseDto): string {
 /** `<name>.result.md`, once the task has finished: verdict, checks with their evidence, summary. */
 export function renderResult(document: string, task: TaskResponseDto): string {
   const t = task as unknown as Record<string, unknown>;
-  const checks = (task.latestChecks ?? []) as Record<string, unknown>[];
+  const checks = (task.latestChecks ?? []) as unknown as Record<string, unknown>[];
   const lines = [
     `# ${task.name}`,
     '',

@@ -1,6 +1,13 @@
 import type { CheckRun, Task, TaskMessage, Turn } from '@heddle/db';
 import type { TaskMessageResponseDto } from './dto/task-message.dto';
-import type { CheckRunResponseDto, TaskResponseDto, TurnResponseDto } from './dto/task-response.dto';
+import type {
+  ActivityDto,
+  CheckResultDto,
+  CheckRunResponseDto,
+  PlanProgressDto,
+  TaskResponseDto,
+  TurnResponseDto,
+} from './dto/task-response.dto';
 import { DroppedReason, MessageLane, MessageStatus, resolveFollowUpPolicy } from './follow-ups';
 import type { TaskStatus } from './task-state';
 
@@ -33,8 +40,8 @@ export function toTaskResponse(task: Task, latest: CheckRun | null): TaskRespons
       cacheWrite: task.tokensCacheWrite,
     },
     costUsd: task.costUsd,
-    progress: task.progress,
-    latestChecks: latest ? (latest.results as unknown[]) : null,
+    progress: (task.progress ?? null) as unknown as PlanProgressDto | null,
+    latestChecks: latest ? (latest.results as unknown as CheckResultDto[]) : null,
     claimedComplete: task.claimedComplete,
     verification: task.verification as 'checks' | 'weak' | 'manual',
     result: task.result,
@@ -69,7 +76,7 @@ export function toTurnResponse(turn: Turn): TurnResponseDto {
     error: turn.error,
     sentAt: turn.sentAt?.toISOString() ?? null,
     changedFiles: turn.changedFiles,
-    activity: turn.activity ?? null,
+    activity: (turn.activity ?? null) as unknown as ActivityDto | null,
     startedAt: turn.startedAt.toISOString(),
     finishedAt: turn.finishedAt?.toISOString() ?? null,
   };

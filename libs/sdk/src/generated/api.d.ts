@@ -2164,6 +2164,71 @@ export interface components {
             /** @example 0 */
             cacheWrite: number;
         };
+        PlanProgressDto: {
+            /** @enum {string} */
+            mode: "plan";
+            /**
+             * @description done ÷ (total − manual) × 100, one decimal.
+             * @example 40
+             */
+            percent: number;
+            /** @example 2 */
+            done: number;
+            /** @example 5 */
+            total: number;
+            /** @example 0 */
+            manual: number;
+            /** @example 0 */
+            blocked: number;
+            /** @example 3 */
+            open: number;
+            /** @example Add the route */
+            currentItem: string | null;
+            /** @example 2 */
+            iterations: number;
+            lastIterationMs: number | null;
+            averageIterationMs: number | null;
+            /** @description Average iteration × open items. */
+            etaMs: number | null;
+            /** @example 0 */
+            noProgressStreak: number;
+        };
+        CheckResultDto: {
+            /**
+             * @description The check's place in the task's `checks`.
+             * @example 0
+             */
+            index: number;
+            /** @example file_exists */
+            kind: string;
+            name: string | null;
+            /** @enum {string} */
+            status: "pass" | "fail" | "error";
+            passed: boolean;
+            /** @example src/health.ts exists */
+            summary: string;
+            /** @description What the check saw (excerpts ≤ CHECK_EVIDENCE_MAX_BYTES, sha256 of files read, git HEAD). */
+            evidence: {
+                [key: string]: unknown;
+            };
+            /** @example 12 */
+            durationMs: number;
+        };
+        ActivityDto: {
+            /**
+             * @example [
+             *       "Adding the route…"
+             *     ]
+             */
+            texts: string[];
+            /**
+             * @example [
+             *       "read",
+             *       "edit"
+             *     ]
+             */
+            tools: string[];
+        };
         FollowUpPolicyResponseDto: {
             /** @example 10 */
             cap: number;
@@ -2229,12 +2294,10 @@ export interface components {
             tokens: components["schemas"]["TokenTotalsDto"];
             /** @example 0.0049 */
             costUsd: number;
-            /** @description Plan mode: done, total, percent, current item, ETA. */
-            progress: Record<string, never> | null;
+            /** @description Plan mode: done, total, percent, current item, ETA; null otherwise. */
+            progress: components["schemas"]["PlanProgressDto"] | null;
             /** @description Latest check results. */
-            latestChecks: {
-                [key: string]: unknown;
-            }[] | null;
+            latestChecks: components["schemas"]["CheckResultDto"][] | null;
             /** @description The agent said TASK COMPLETE; never completes a task by itself. */
             claimedComplete: boolean;
             /**
@@ -2249,19 +2312,8 @@ export interface components {
              * @enum {string|null}
              */
             waiting: "permission" | "question" | null;
-            /**
-             * @description Recent activity of the current turn as last observed: the last assistant texts (excerpts) and tool names, never tool output. Also in every task event.
-             * @example {
-             *       "texts": [
-             *         "Adding the route…"
-             *       ],
-             *       "tools": [
-             *         "read",
-             *         "edit"
-             *       ]
-             *     }
-             */
-            activity: Record<string, never> | null;
+            /** @description Recent activity of the current turn as last observed: the last assistant texts (excerpts) and tool names, never tool output. Also in every task event. */
+            activity: components["schemas"]["ActivityDto"] | null;
             /** @description The task's permission policy as given at create (`permission`); null: the host's configuration. */
             permission: Record<string, never> | null;
             /** @description The policy of the task's follow-up messages (`POST /api/tasks/{id}/messages`), resolved at create: the task's `followUps`, then the team's `settings.followUps`, then Heddle's defaults. */
@@ -2306,21 +2358,8 @@ export interface components {
              *     ]
              */
             changedFiles: string[];
-            /**
-             * @description Recent activity at the end of the turn: the last assistant texts and tool names (no tool output).
-             * @example {
-             *       "texts": [
-             *         "Added the endpoint.\nTASK COMPLETE"
-             *       ],
-             *       "tools": [
-             *         "read",
-             *         "edit"
-             *       ]
-             *     }
-             */
-            activity: {
-                [key: string]: unknown;
-            } | null;
+            /** @description Recent activity at the end of the turn: the last assistant texts and tool names (no tool output). */
+            activity: components["schemas"]["ActivityDto"] | null;
             /** Format: date-time */
             startedAt: string;
             /** Format: date-time */

@@ -22,6 +22,46 @@ export class TokenTotalsDto {
   @ApiProperty({ example: 0 }) cacheWrite!: number;
 }
 
+/** Recent activity: the last assistant texts (excerpts) and tool names — never tool output. */
+export class ActivityDto {
+  @ApiProperty({ type: [String], example: ['Adding the route…'] }) texts!: string[];
+  @ApiProperty({ type: [String], example: ['read', 'edit'] }) tools!: string[];
+}
+
+/** Plan mode: where the plan stands after the last iteration. */
+export class PlanProgressDto {
+  @ApiProperty({ enum: ['plan'] }) mode!: 'plan';
+  @ApiProperty({ example: 40, description: 'done ÷ (total − manual) × 100, one decimal.' }) percent!: number;
+  @ApiProperty({ example: 2 }) done!: number;
+  @ApiProperty({ example: 5 }) total!: number;
+  @ApiProperty({ example: 0 }) manual!: number;
+  @ApiProperty({ example: 0 }) blocked!: number;
+  @ApiProperty({ example: 3 }) open!: number;
+  @ApiProperty({ type: String, nullable: true, example: 'Add the route' }) currentItem!: string | null;
+  @ApiProperty({ example: 2 }) iterations!: number;
+  @ApiProperty({ type: Number, nullable: true }) lastIterationMs!: number | null;
+  @ApiProperty({ type: Number, nullable: true }) averageIterationMs!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Average iteration × open items.' }) etaMs!: number | null;
+  @ApiProperty({ example: 0 }) noProgressStreak!: number;
+}
+
+/** One check's result, as the latest evaluation recorded it. */
+export class CheckResultDto {
+  @ApiProperty({ example: 0, description: "The check's place in the task's `checks`." }) index!: number;
+  @ApiProperty({ example: 'file_exists' }) kind!: string;
+  @ApiProperty({ type: String, nullable: true }) name!: string | null;
+  @ApiProperty({ enum: ['pass', 'fail', 'error'] }) status!: 'pass' | 'fail' | 'error';
+  @ApiProperty() passed!: boolean;
+  @ApiProperty({ example: 'src/health.ts exists' }) summary!: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'What the check saw (excerpts ≤ CHECK_EVIDENCE_MAX_BYTES, sha256 of files read, git HEAD).',
+  })
+  evidence!: Record<string, unknown>;
+  @ApiProperty({ example: 12 }) durationMs!: number;
+}
+
 export class TaskResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ example: 'add-health-endpoint' }) name!: string;
@@ -56,15 +96,14 @@ export class TaskResponseDto {
   @ApiProperty({ example: 0 }) currentTurn!: number;
   @ApiProperty({ type: TokenTotalsDto }) tokens!: TokenTotalsDto;
   @ApiProperty({ example: 0.0049 }) costUsd!: number;
-  @ApiProperty({ type: Object, nullable: true, description: 'Plan mode: done, total, percent, current item, ETA.' })
-  progress!: unknown;
   @ApiProperty({
-    type: 'array',
+    type: PlanProgressDto,
     nullable: true,
-    items: { type: 'object', additionalProperties: true },
-    description: 'Latest check results.',
+    description: 'Plan mode: done, total, percent, current item, ETA; null otherwise.',
   })
-  latestChecks!: unknown[] | null;
+  progress!: PlanProgressDto | null;
+  @ApiProperty({ type: [CheckResultDto], nullable: true, description: 'Latest check results.' })
+  latestChecks!: CheckResultDto[] | null;
   @ApiProperty({ description: 'The agent said TASK COMPLETE; never completes a task by itself.' })
   claimedComplete!: boolean;
   @ApiProperty({
@@ -83,13 +122,12 @@ export class TaskResponseDto {
   })
   waiting!: 'permission' | 'question' | null;
   @ApiProperty({
-    type: Object,
+    type: ActivityDto,
     nullable: true,
-    example: { texts: ['Adding the route…'], tools: ['read', 'edit'] },
     description:
       'Recent activity of the current turn as last observed: the last assistant texts (excerpts) and tool names, never tool output. Also in every task event.',
   })
-  activity!: { texts: string[]; tools: string[] } | null;
+  activity!: ActivityDto | null;
   @ApiProperty({
     type: Object,
     nullable: true,
@@ -141,13 +179,11 @@ export class TurnResponseDto {
   })
   changedFiles!: string[];
   @ApiProperty({
-    type: 'object',
+    type: ActivityDto,
     nullable: true,
-    additionalProperties: true,
-    example: { texts: ['Added the endpoint.\nTASK COMPLETE'], tools: ['read', 'edit'] },
     description: 'Recent activity at the end of the turn: the last assistant texts and tool names (no tool output).',
   })
-  activity!: unknown;
+  activity!: ActivityDto | null;
   @ApiProperty({ type: String, format: 'date-time' }) startedAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: string | null;
 }

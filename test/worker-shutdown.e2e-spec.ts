@@ -18,7 +18,14 @@ import {
  */
 
 const SHUTDOWN_TIMEOUT_MS = 6000;
-const HARNESS_ENV = { HEDDLE_OUTBOUND_ALLOW: '127.0.0.1', HARNESS_POLL_MS: '200', HARNESS_TURN_START_GRACE_MS: '5000' };
+// Looks every 200 ms even while the host's event stream is open (HARNESS_WATCHED_POLL_MS): the test
+// needs a step in flight soon after the host turns slow.
+const HARNESS_ENV = {
+  HEDDLE_OUTBOUND_ALLOW: '127.0.0.1',
+  HARNESS_POLL_MS: '200',
+  HARNESS_WATCHED_POLL_MS: '200',
+  HARNESS_TURN_START_GRACE_MS: '5000',
+};
 
 jest.setTimeout(120_000);
 
@@ -88,7 +95,9 @@ describe('worker shutdown (e2e)', () => {
     // Every host call now takes 20 s: the next step holds the task's lease while it waits.
     const slowSince = Date.now();
     fake.setSlow(20_000);
-    const stepCall = (r: { path: string; time: number }) => r.time >= slowSince && !r.path.endsWith('/event');
+    // A look of the harness (session status, then the turn's messages) — not the permission listings.
+    const stepCall = (r: { path: string; time: number }) =>
+      r.time >= slowSince && (r.path === '/session/status' || /^\/session\/[^/]+\/message$/.test(r.path));
     await waitFor(async () => fake.requests().some(stepCall), Boolean, {
       timeoutMs: 30_000,
       what: 'a step waiting on the host',

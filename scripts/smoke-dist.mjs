@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 
@@ -116,6 +117,22 @@ try {
   api.child.kill('SIGKILL');
   worker.child.kill('SIGKILL');
   fail(err.message);
+}
+// GitHub hook signatures: @octokit/webhooks-methods is ESM-only, loaded from this CommonJS build by a
+// real dynamic import that Jest cannot run (it maps the module instead) — so it is checked here.
+try {
+  const signatures = createRequire(import.meta.url)(join(root, 'dist/libs/hooks/src/github-signature.js'));
+  const body = '{"zen":"Keep it logically awesome."}';
+  const signature = await signatures.signPayload('smoke-secret', body);
+  const good = await signatures.verifySignature('smoke-secret', body, signature);
+  const bad = await signatures.verifySignature('another-secret', body, signature);
+  if (!/^sha256=[0-9a-f]{64}$/.test(signature) || !good || bad)
+    throw new Error(`verifySignature answered ${good} for the right secret and ${bad} for a wrong one`);
+  console.log('  GitHub signatures (@octokit/webhooks-methods by dynamic import) → verified');
+} catch (err) {
+  api.child.kill('SIGKILL');
+  worker.child.kill('SIGKILL');
+  fail(`hook signatures: ${err.message}`);
 }
 api.child.kill('SIGTERM');
 worker.child.kill('SIGTERM');

@@ -383,6 +383,46 @@ describe(`Helm chart ${CHART} (helm ${HELM_VERSION})`, () => {
     expect(secretInEnv.code).not.toBe(0);
   });
 
+  it('mounts the watched inbox on the workers that run the inbox consumer, and only when asked', async () => {
+    const mounted = (o: K8sObject) => containers(o)[0]!.volumeMounts?.some((m) => m.name === 'inbox') ?? false;
+    for (const w of workloads([...defaults, ...production]))
+      expect({ w: w.metadata.name, inbox: mounted(w) }).toEqual({
+        w: w.metadata.name,
+        inbox: false,
+      });
+    const objects = await render(
+      [],
+      [
+        '--set-json',
+        'workers=[{"name":"core","consumers":"all"},{"name":"docs","consumers":"inbox, notify"},{"name":"run","consumers":"harness"}]',
+        '--set',
+        'inbox.enabled=true,inbox.existingClaim=heddle-inbox,inbox.pollMs=500',
+      ],
+    );
+    const workers = Object.fromEntries(byComponent(objects, 'Deployment', 'worker').map((w) => [w.metadata.name, w]));
+    for (const name of ['heddle-worker-core', 'heddle-worker-docs']) {
+      const w = workers[name]!;
+      expect(podSpec(w).volumes).toContainEqual({
+        name: 'inbox',
+        persistentVolumeClaim: { claimName: 'heddle-inbox' },
+      });
+      expect(containers(w)[0]!.volumeMounts).toContainEqual({ name: 'inbox', mountPath: '/var/lib/heddle/inbox' });
+      const env = envOf(containers(w)[0]!);
+      expect([env.INBOX_DIR?.value, env.INBOX_POLL_MS?.value, env.INBOX_STATUS_FILES?.value]).toEqual([
+        '/var/lib/heddle/inbox',
+        '500',
+        'true',
+      ]);
+    }
+    expect(mounted(workers['heddle-worker-run']!)).toBe(false);
+    expect(envOf(containers(workers['heddle-worker-run']!)[0]!).INBOX_DIR).toBeUndefined();
+    for (const api of byComponent(objects, 'Deployment', 'api')) expect(mounted(api)).toBe(false);
+
+    const noClaim = await runHelm(REPO_ROOT, ['template', 'heddle', CHART, '--set', 'inbox.enabled=true']);
+    expect(noClaim.code).not.toBe(0);
+    expect(noClaim.stderr).toMatch(/inbox\.enabled needs inbox\.existingClaim/);
+  });
+
   it('tags the image with the app version and prints NOTES that warn about missing secrets', async () => {
     const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { appVersion: string };
     const { version } = JSON.parse(readRepoFile('package.json')) as { version: string };

@@ -132,6 +132,46 @@ describe('inbound webhooks (e2e)', () => {
     expect((await t.request('DELETE', `/api/hook-sources/${source.id}`, { token: team.token })).status).toBe(204);
   });
 
+  it('keeps accepting the replaced secret during a rotation grace period, and only then', async () => {
+    const team = await t.createTeam('hooks');
+    const source = await githubSource(team);
+    const rotate = (body?: Record<string, unknown>) =>
+      t.request('POST', `/api/hook-sources/${source.id}/rotate-secret`, {
+        token: team.token,
+        ...(body ? { body } : {}),
+      });
+
+    expectErrorBody(await rotate({ graceSeconds: 8 * 24 * 3600 }), 400, 'request/validation_failed');
+    const first = await rotate({ graceSeconds: 3600 });
+    expect(first.status).toBe(200);
+    expect(Date.parse(first.body.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(3500_000);
+    const read = await t.request('GET', `/api/hook-sources/${source.id}`, { token: team.token });
+    expect(read.body.previousSecretExpiresAt).toBe(first.body.previousSecretExpiresAt);
+
+    const comment = (n: number) => issueComment(`/heddle fix ${n}`);
+    expect((await deliver(source.path, source.secret, 'issue_comment', comment(1))).status).toBe(201);
+    expect((await deliver(source.path, first.body.secret, 'issue_comment', comment(2))).status).toBe(201);
+    expectErrorBody(await deliver(source.path, 'hks_guess', 'issue_comment', comment(3)), 401, 'hook/unauthorized');
+
+    // The grace period ends: the replaced secret is refused, the new one still works.
+    await t.get(PrismaService).hookSource.update({
+      where: { id: source.id },
+      data: { previousSecretExpiresAt: new Date(Date.now() - 1000) },
+    });
+    expectErrorBody(await deliver(source.path, source.secret, 'issue_comment', comment(4)), 401, 'hook/unauthorized');
+    expect((await deliver(source.path, first.body.secret, 'issue_comment', comment(5))).status).toBe(201);
+
+    // A rotation without grace (a leaked secret) ends every earlier secret at once.
+    const second = await rotate();
+    expect(second.body.previousSecretExpiresAt).toBeNull();
+    expectErrorBody(
+      await deliver(source.path, first.body.secret, 'issue_comment', comment(6)),
+      401,
+      'hook/unauthorized',
+    );
+    expect((await deliver(source.path, second.body.secret, 'issue_comment', comment(7))).status).toBe(201);
+  });
+
   it('needs webhooks:write to manage sources', async () => {
     const team = await t.createTeam('hooks');
     const reader = await t.createToken(team, ['webhooks:read', 'tasks:write']);

@@ -179,6 +179,7 @@ describe('notification sinks (e2e)', () => {
         kind: 'slack',
         url: `${origin}/***`,
         filePrefix: null,
+        tokenSet: false,
         events: ['TASK_COMPLETED', 'TASK_FAILED'],
         enabled: true,
         failingSince: null,

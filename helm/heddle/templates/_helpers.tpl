@@ -177,3 +177,14 @@ annotations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
+
+{{/* "true" when the worker entry runs the inbox consumer and the inbox volume is on. ctx = dict "root" $ "worker" entry */}}
+{{- define "heddle.workerInbox" -}}
+{{- if .root.Values.inbox.enabled }}
+{{- if not .root.Values.inbox.existingClaim }}
+{{- fail "inbox.enabled needs inbox.existingClaim: the PersistentVolumeClaim the watched inbox lives on" }}
+{{- end }}
+{{- $consumers := splitList "," (.worker.consumers | nospace) }}
+{{- if or (has "all" $consumers) (has "inbox" $consumers) }}true{{- end }}
+{{- end }}
+{{- end }}

@@ -9,3 +9,4 @@ export type { MembershipWithUser, MembershipSource } from './people/memberships.
 export { InvitesRepository } from './people/invites.repository';
 export type { NewInvite } from './people/invites.repository';
 export { CSRF_HEADER, TEAM_HEADER, LOGIN_STATE_COOKIE } from './session-cookie';
+export { PeopleSweeper, PeopleSweepModule, SESSION_RETENTION_MS, INVITE_RETENTION_MS } from './people/people-sweeper';

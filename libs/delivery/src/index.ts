@@ -4,6 +4,7 @@ export type { DeliveryTargetPort, RunResult } from './delivery-runner';
 export { DeliveryRepository } from './delivery.repository';
 export { DeliveryMetrics } from './delivery-metrics';
 export { OutboxRelay } from './outbox-relay';
+export { ORIGIN_BOUND_SINK_KINDS } from './relay.repository';
 export { deliveryJobId, queueFor } from './delivery-queues';
 export type { DeliveryJob } from './delivery-queues';
 export { eventPayload, wantsEvent } from './event-payload';

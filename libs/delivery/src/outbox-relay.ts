@@ -1,14 +1,14 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Clock, UNRELAYED_EVENT_TYPES } from '@heddle/common';
 import { AppConfig } from '@heddle/config';
-import { Prisma } from '@heddle/db';
+import { Event, Prisma } from '@heddle/db';
 import { EventNotifications } from '@heddle/events';
 import { WorkScope } from '@heddle/queue';
 import { DeliveryMetrics } from './delivery-metrics';
 import { DeliveryRepository } from './delivery.repository';
 import { DeliveryRunner } from './delivery-runner';
 import { wantsEvent } from './event-payload';
-import { RelayRepository } from './relay.repository';
+import { RelayRepository, RelayTarget } from './relay.repository';
 
 const TEAMS_PER_BATCH = 20;
 const EVENTS_PER_TEAM = 500;
@@ -102,12 +102,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
         const batch = await this.relays.eventsAfter(cursor.teamId, cursor.relayedSeq, EVENTS_PER_TEAM);
         if (batch.length === 0) continue;
         const targets = await this.relays.targets(cursor.teamId);
+        const fromGithub = await this.githubTasks(cursor.teamId, targets, batch);
         const now = this.clock.now();
         const rows: Prisma.DeliveryCreateManyInput[] = [];
         for (const event of batch) {
           if (UNRELAYED_EVENT_TYPES.includes(event.type as never)) continue;
           for (const target of targets) {
             if (!wantsEvent(target.events, event.type)) continue;
+            if (target.githubTasksOnly && !(event.taskId && fromGithub.has(event.taskId))) continue;
             rows.push({
               teamId: cursor.teamId,
               eventId: event.id,
@@ -134,6 +136,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       for (const d of result.created) this.metrics.relayed(now - d.committedAt.getTime());
     }
     return result.events;
+  }
+
+  /** The batch's tasks a GitHub hook made, read only when a target replies to GitHub. */
+  private githubTasks(teamId: string, targets: RelayTarget[], batch: Event[]): Promise<Set<string>> {
+    const replying = targets.filter((t) => t.githubTasksOnly);
+    if (replying.length === 0) return Promise.resolve(new Set());
+    const taskIds = new Set<string>();
+    for (const event of batch)
+      if (event.taskId && replying.some((t) => wantsEvent(t.events, event.type))) taskIds.add(event.taskId);
+    return this.relays.tasksFromGithub(teamId, [...taskIds]);
   }
 
   /** Re-enqueues pending deliveries whose attempt is overdue (lost job, dead worker). */

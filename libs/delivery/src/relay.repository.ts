@@ -5,7 +5,15 @@ export interface RelayTarget {
   kind: 'webhook' | 'sink';
   id: string;
   events: string[];
+  /** Only events of tasks that came from a GitHub hook (a sink that replies where its task came from). */
+  githubTasksOnly: boolean;
 }
+
+/**
+ * Sink kinds that answer where a task came from (`github_comment`: the issue or pull request of the
+ * hook delivery that made it): they get events of such tasks only.
+ */
+export const ORIGIN_BOUND_SINK_KINDS: readonly string[] = ['github_comment'];
 
 @Injectable()
 export class RelayRepository {
@@ -54,13 +62,28 @@ export class RelayRepository {
       }),
       this.txHost.tx.sink.findMany({
         where: { teamId, enabled: true, disabledAt: null },
-        select: { id: true, events: true },
+        select: { id: true, events: true, kind: true },
       }),
     ]);
     return [
-      ...webhooks.map((w) => ({ kind: 'webhook' as const, ...w })),
-      ...sinks.map((s) => ({ kind: 'sink' as const, ...s })),
+      ...webhooks.map((w) => ({ kind: 'webhook' as const, ...w, githubTasksOnly: false })),
+      ...sinks.map((s) => ({
+        kind: 'sink' as const,
+        id: s.id,
+        events: s.events,
+        githubTasksOnly: ORIGIN_BOUND_SINK_KINDS.includes(s.kind),
+      })),
     ];
+  }
+
+  /** Which of these tasks a GitHub hook delivery made (hook_deliveries is read here, written by libs/hooks). */
+  async tasksFromGithub(teamId: string, taskIds: string[]): Promise<Set<string>> {
+    if (taskIds.length === 0) return new Set();
+    const rows = await this.txHost.tx.hookDelivery.findMany({
+      where: { teamId, taskId: { in: taskIds }, origin: { path: ['provider'], equals: 'github' } },
+      select: { taskId: true },
+    });
+    return new Set(rows.map((r) => r.taskId!));
   }
 
   createDeliveries(rows: Prisma.DeliveryCreateManyInput[]): Promise<Delivery[]> {

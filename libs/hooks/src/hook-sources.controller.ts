@@ -7,6 +7,7 @@ import {
   HookSourcePageDto,
   HookSourceResponseDto,
   HookSourceWithSecretResponseDto,
+  RotateHookSecretDto,
   UpdateHookSourceDto,
 } from './dto/hook-source.dto';
 import { HookSourcesService } from './hook-sources.service';
@@ -73,11 +74,16 @@ export class HookSourcesController {
   @RequireScopes('webhooks:write')
   @ApiOperation({
     summary: "Rotate a source's secret",
-    description: 'Answers the new secret, shown this once. The old one stops working at once.',
+    description:
+      'Answers the new secret, shown this once. The old one stops working at once, or after `graceSeconds` (while the sender — GitHub, say — is given the new one; `previousSecretExpiresAt` says until when).',
   })
   @ApiOkResponse({ type: HookSourceWithSecretResponseDto })
-  rotateSecret(@CurrentAuth() auth: AuthContext, @IdParam() id: string): Promise<HookSourceWithSecretResponseDto> {
-    return this.sources.rotateSecret(auth, id);
+  rotateSecret(
+    @CurrentAuth() auth: AuthContext,
+    @IdParam() id: string,
+    @Body() dto: RotateHookSecretDto,
+  ): Promise<HookSourceWithSecretResponseDto> {
+    return this.sources.rotateSecret(auth, id, dto);
   }
 
   @Get(':id/deliveries')

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@heddle/audit';
-import { AuthContext, BadRequestError, NotFoundError, decodeCursor, toPage } from '@heddle/common';
+import { AuthContext, BadRequestError, Clock, NotFoundError, decodeCursor, toPage } from '@heddle/common';
 import { HookSource, Prisma, Transactional } from '@heddle/db';
 import type {
   CreateHookSourceDto,
@@ -8,6 +8,7 @@ import type {
   HookSourcePageDto,
   HookSourceResponseDto,
   HookSourceWithSecretResponseDto,
+  RotateHookSecretDto,
   UpdateHookSourceDto,
 } from './dto/hook-source.dto';
 import { HookKind } from './dto/hook-source.dto';
@@ -25,6 +26,7 @@ export class HookSourcesService {
     private readonly secrets: HookSecrets,
     private readonly taskInput: TaskInput,
     private readonly audit: AuditService,
+    private readonly clock: Clock,
   ) {}
 
   async create(auth: AuthContext, dto: CreateHookSourceDto): Promise<HookSourceWithSecretResponseDto> {
@@ -69,11 +71,24 @@ export class HookSourcesService {
 
   /** A new secret, shown once; the old one stops working at once (update the sender first). */
   @Transactional()
-  async rotateSecret(auth: AuthContext, id: string): Promise<HookSourceWithSecretResponseDto> {
-    await this.mustFind(auth.teamId, id);
+  /**
+   * A new secret, answered once. With a grace period the replaced one is still accepted until it ends
+   * (the sender is switched over meanwhile); without, it stops at once. A grace still running from an
+   * earlier rotation ends: only the secret just replaced overlaps.
+   */
+  async rotateSecret(
+    auth: AuthContext,
+    id: string,
+    dto: RotateHookSecretDto = {},
+  ): Promise<HookSourceWithSecretResponseDto> {
+    const current = await this.mustFind(auth.teamId, id);
     const secret = newHookSecret();
+    const graceSeconds = dto.graceSeconds ?? 0;
+    const expiresAt = graceSeconds > 0 ? new Date(this.clock.now().getTime() + graceSeconds * 1000) : null;
     const source = await this.repository.update(auth.teamId, id, {
       secretEnc: this.secrets.seal(auth.teamId, id, secret),
+      previousSecretEnc: expiresAt ? current.secretEnc : null,
+      previousSecretExpiresAt: expiresAt,
     });
     if (!source) throw new NotFoundError('hook_source', id);
     await this.audit.record({
@@ -82,6 +97,7 @@ export class HookSourcesService {
       action: 'hook_source.rotate_secret',
       targetType: 'hook_source',
       targetId: id,
+      details: { previousSecretExpiresAt: expiresAt?.toISOString() ?? null },
     });
     return { ...toHookSourceResponse(source), secret };
   }

@@ -19,6 +19,7 @@ export function toHookSourceResponse(source: HookSource): HookSourceResponseDto 
     path: hookPath(source.id),
     config: source.config as HookSourceConfigDto,
     enabled: source.enabled,
+    previousSecretExpiresAt: source.previousSecretExpiresAt?.toISOString() ?? null,
     createdAt: source.createdAt.toISOString(),
     updatedAt: source.updatedAt.toISOString(),
   };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { isUUID } from 'class-validator';
-import { AuthContext, BadRequestError, DomainError, UnauthorizedError } from '@heddle/common';
+import { AuthContext, BadRequestError, Clock, DomainError, UnauthorizedError } from '@heddle/common';
 import { HookSource, Prisma } from '@heddle/db';
 import { TasksService } from '@heddle/tasks';
 import type { HookKind, HookReceipt } from './dto/hook-source.dto';
@@ -44,6 +44,7 @@ export class HooksService {
     private readonly secrets: HookSecrets,
     private readonly taskInput: TaskInput,
     private readonly tasks: TasksService,
+    private readonly clock: Clock,
   ) {}
 
   async receive(
@@ -106,21 +107,33 @@ export class HooksService {
     if (!isUUID(sourceId)) throw UNAUTHORIZED();
     const source = await this.repository.findForDelivery(sourceId);
     if (!source || !source.enabled) throw UNAUTHORIZED();
-    let secret: string;
+    let secrets: string[];
     try {
-      secret = this.secrets.open(source.teamId, source.id, source.secretEnc);
+      secrets = this.acceptedSecrets(source);
     } catch (err) {
       this.logger.error(`hook source ${source.id}: its secret does not open (${String(err)})`);
       throw UNAUTHORIZED();
     }
     const config = source.config as HookConfig;
-    let ok: boolean;
-    if (source.kind === 'github') ok = await verifySignature(secret, body, header(headers, 'x-hub-signature-256'));
-    else if (config.auth === 'hmac')
-      ok = await verifySignature(secret, body, header(headers, config.signatureHeader ?? DEFAULT_SIGNATURE_HEADER));
-    else ok = tokensEqual(header(headers, TOKEN_HEADER) ?? '', secret);
+    const proves = (secret: string): Promise<boolean> | boolean => {
+      if (source.kind === 'github') return verifySignature(secret, body, header(headers, 'x-hub-signature-256'));
+      if (config.auth === 'hmac')
+        return verifySignature(secret, body, header(headers, config.signatureHeader ?? DEFAULT_SIGNATURE_HEADER));
+      return tokensEqual(header(headers, TOKEN_HEADER) ?? '', secret);
+    };
+    let ok = false;
+    for (const secret of secrets) if ((ok = await proves(secret))) break;
     if (!ok) throw UNAUTHORIZED();
     return source;
+  }
+
+  /** The source's secret, and the one it replaced while a rotation's grace period runs. */
+  private acceptedSecrets(source: HookSource): string[] {
+    const secrets = [this.secrets.open(source.teamId, source.id, source.secretEnc)];
+    const graceUntil = source.previousSecretExpiresAt;
+    if (source.previousSecretEnc && graceUntil && graceUntil > this.clock.now())
+      secrets.push(this.secrets.open(source.teamId, source.id, source.previousSecretEnc));
+    return secrets;
   }
 
   /**

@@ -6,8 +6,9 @@ import { AttemptOutcome, AttemptVerdict, DeliveryTargetPort, eventPayload, postO
 import { EventsWriter } from '@heddle/events';
 import { OutboundPolicy, createOutboundFetch } from '@heddle/outbound';
 import { FileSinkRefusedError, fileSinkName, writeConfinedFile } from './file-sink';
+import { commentMarker, githubCommentBody, githubTarget, postGithubComment } from './github-comment';
 import { discordBody, readableLine, slackBody } from './sink-message';
-import { SinkKind } from './sink-kinds';
+import { GITHUB_API_URL, SinkKind } from './sink-kinds';
 import { SinkSecrets } from './sink-secrets';
 import { SinksRepository } from './sinks.repository';
 
@@ -44,7 +45,7 @@ export class SinkPort implements DeliveryTargetPort<Sink> {
     return null;
   }
 
-  async send(sink: Sink, _delivery: Delivery, event: Event, _attempt: number): Promise<AttemptOutcome> {
+  async send(sink: Sink, _delivery: Delivery, event: Event, attempt: number): Promise<AttemptOutcome> {
     const started = performance.now();
     try {
       switch (sink.kind as SinkKind) {
@@ -56,6 +57,8 @@ export class SinkPort implements DeliveryTargetPort<Sink> {
           return await this.post(sink, eventPayload(event), event);
         case 'file':
           return await this.writeFile(sink, event, started);
+        case 'github_comment':
+          return await this.comment(sink, event, attempt);
         default:
           return { latencyMs: 0, refused: true, error: `unknown sink kind ${sink.kind}` };
       }
@@ -81,6 +84,30 @@ export class SinkPort implements DeliveryTargetPort<Sink> {
       url,
       headers: { 'user-agent': 'Heddle-Notify/1', 'heddle-event-id': event.id, 'heddle-event-type': event.type },
       body: JSON.stringify(body),
+      timeoutMs: this.config.webhookTimeoutMs,
+    });
+  }
+
+  private async comment(sink: Sink, event: Event, attempt: number): Promise<AttemptOutcome> {
+    const target = event.taskId ? githubTarget(await this.repository.originOfTask(sink.teamId, event.taskId)) : null;
+    if (!target)
+      return { latencyMs: 0, refused: true, error: 'the task did not come from a GitHub issue or pull request' };
+    let token: string | null;
+    let apiUrl: string | null;
+    try {
+      token = this.secrets.tokenOf(sink);
+      apiUrl = this.secrets.urlOf(sink);
+    } catch {
+      return { latencyMs: 0, refused: true, error: 'the sink token does not decrypt with this key' };
+    }
+    if (!token) return { latencyMs: 0, refused: true, error: 'the sink has no GitHub token' };
+    return postGithubComment(this.fetch, {
+      apiUrl: apiUrl ?? GITHUB_API_URL,
+      token,
+      target,
+      body: githubCommentBody(event, this.config.publicUrl),
+      marker: commentMarker(event.id),
+      lookFirstSince: attempt > 1 ? event.createdAt : null,
       timeoutMs: this.config.webhookTimeoutMs,
     });
   }

@@ -27,6 +27,7 @@ export function toSinkResponse(sink: Sink, url: string | null): SinkResponseDto 
     kind: sink.kind as SinkKind,
     url: url === null ? null : redactUrl(url),
     filePrefix: sink.filePrefix,
+    tokenSet: sink.tokenEnc !== null,
     events: sink.events,
     enabled: sink.enabled,
     failingSince: sink.failingSince?.toISOString() ?? null,

@@ -9,6 +9,8 @@ export interface NewSink {
   /** The URL sealed by SinkSecrets; the plain `url` column is never written any more. */
   urlEnc: string | null;
   filePrefix: string | null;
+  /** A `github_comment` sink's token sealed by SinkSecrets. */
+  tokenEnc: string | null;
   events: string[];
   enabled: boolean;
 }
@@ -121,6 +123,15 @@ export class SinksRepository {
       orderBy: { id: 'desc' },
       take: limit + 1,
     });
+  }
+
+  /** Where a task came from, as its hook delivery recorded it (hook_deliveries is written by libs/hooks). */
+  async originOfTask(teamId: string, taskId: string): Promise<unknown> {
+    const row = await this.txHost.tx.hookDelivery.findFirst({
+      where: { teamId, taskId, origin: { not: Prisma.DbNull } },
+      select: { origin: true },
+    });
+    return row?.origin ?? null;
   }
 
   /**

@@ -1,6 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@heddle/audit';
-import { AuthContext, BadRequestError, ConflictError, NotFoundError, Page, decodeCursor, toPage } from '@heddle/common';
+import {
+  AuthContext,
+  BadRequestError,
+  ConflictError,
+  EventType,
+  NotFoundError,
+  Page,
+  decodeCursor,
+  toPage,
+} from '@heddle/common';
 import { AppConfig } from '@heddle/config';
 import { Prisma, Sink, Transactional } from '@heddle/db';
 import { OutboundPolicy } from '@heddle/outbound';
@@ -12,7 +21,14 @@ import type {
   SinkResponseDto,
   UpdateSinkDto,
 } from './dto/sink.dto';
-import { SinkKind, URL_SINK_KINDS } from './sink-kinds';
+import {
+  GITHUB_API_URL,
+  GITHUB_COMMENT_DEFAULT_EVENTS,
+  GITHUB_COMMENT_EVENTS,
+  SinkKind,
+  URL_REQUIRED_SINK_KINDS,
+  URL_SINK_KINDS,
+} from './sink-kinds';
 import { SinkSecrets } from './sink-secrets';
 import { redactUrl, sinkSummary, toSinkDelivery, toSinkResponse } from './sink-view';
 import { SinksRepository } from './sinks.repository';
@@ -22,20 +38,42 @@ interface FieldError {
   errors: string[];
 }
 
-/** Which of url / filePrefix a kind needs and refuses, as field errors. */
-export function kindFieldErrors(kind: SinkKind, fields: { url?: string; filePrefix?: string }, creating: boolean) {
+interface KindFields {
+  url?: string;
+  filePrefix?: string;
+  token?: string;
+  events?: string[];
+}
+
+/** Which of url / filePrefix / token / events a kind needs and refuses, as field errors. */
+export function kindFieldErrors(kind: SinkKind, fields: KindFields, creating: boolean) {
   const errors: FieldError[] = [];
-  if (URL_SINK_KINDS.includes(kind)) {
-    if (creating && fields.url === undefined)
-      errors.push({ field: 'url', errors: [`url is required for a ${kind} sink`] });
-    if (fields.filePrefix !== undefined)
-      errors.push({ field: 'filePrefix', errors: [`filePrefix is only for file sinks, not ${kind}`] });
-  } else {
-    if (creating && fields.filePrefix === undefined)
-      errors.push({ field: 'filePrefix', errors: ['filePrefix is required for a file sink'] });
-    if (fields.url !== undefined) errors.push({ field: 'url', errors: ['url is not used by file sinks'] });
-  }
+  const add = (field: keyof KindFields, message: string) => errors.push({ field, errors: [message] });
+  if (creating && URL_REQUIRED_SINK_KINDS.includes(kind) && fields.url === undefined)
+    add('url', `url is required for a ${kind} sink`);
+  if (!URL_SINK_KINDS.includes(kind) && fields.url !== undefined) add('url', 'url is not used by file sinks');
+  if (kind === 'file' && creating && fields.filePrefix === undefined)
+    add('filePrefix', 'filePrefix is required for a file sink');
+  if (kind !== 'file' && fields.filePrefix !== undefined)
+    add('filePrefix', `filePrefix is only for file sinks, not ${kind}`);
+  if (kind === 'github_comment') {
+    if (creating && fields.token === undefined) add('token', 'token is required for a github_comment sink');
+    if (!creating && fields.events?.length === 0)
+      add('events', `a github_comment sink needs at least one of ${GITHUB_COMMENT_EVENTS.join(', ')}`);
+    const other = (fields.events ?? []).filter((e) => !GITHUB_COMMENT_EVENTS.includes(e as EventType));
+    if (other.length)
+      add(
+        'events',
+        `a github_comment sink comments on ${GITHUB_COMMENT_EVENTS.join(', ')} only, not ${other.join(', ')}`,
+      );
+  } else if (fields.token !== undefined) add('token', `token is only for github_comment sinks, not ${kind}`);
   return errors;
+}
+
+/** The events a new sink gets: a `github_comment` sink without a list comments when its task ends. */
+function initialEvents(dto: CreateSinkDto): string[] {
+  if (dto.kind === 'github_comment' && !dto.events?.length) return [...GITHUB_COMMENT_DEFAULT_EVENTS];
+  return [...new Set(dto.events ?? [])];
 }
 
 function refuse(errors: FieldError[]): void {
@@ -106,12 +144,14 @@ export class SinksService {
   private async insert(actor: AuthContext, dto: CreateSinkDto): Promise<Sink> {
     const teamId = actor.teamId;
     if (dto.filePrefix !== undefined) await this.prefixFree(teamId, dto.filePrefix);
+    const url = dto.url ?? (dto.kind === 'github_comment' ? GITHUB_API_URL : undefined);
     const sink = await this.repository.create(teamId, {
       name: dto.name,
       kind: dto.kind,
-      urlEnc: dto.url === undefined ? null : this.secrets.seal(teamId, dto.url),
+      urlEnc: url === undefined ? null : this.secrets.seal(teamId, url),
       filePrefix: dto.filePrefix ?? null,
-      events: [...new Set(dto.events ?? [])],
+      tokenEnc: dto.token === undefined ? null : this.secrets.sealToken(teamId, dto.token),
+      events: initialEvents(dto),
       enabled: dto.enabled ?? true,
     });
     await this.audit.record({
@@ -120,7 +160,7 @@ export class SinksService {
       action: 'sink.create',
       targetType: 'sink',
       targetId: sink.id,
-      details: sinkSummary(sink, dto.url ?? null),
+      details: sinkSummary(sink, url ?? null),
     });
     return sink;
   }
@@ -136,6 +176,7 @@ export class SinksService {
       ...(dto.name !== undefined ? { name: dto.name } : {}),
       ...(dto.url !== undefined ? { urlEnc: this.secrets.seal(teamId, dto.url), url: null } : {}),
       ...(dto.filePrefix !== undefined ? { filePrefix: dto.filePrefix } : {}),
+      ...(dto.token !== undefined ? { tokenEnc: this.secrets.sealToken(teamId, dto.token) } : {}),
       ...(dto.events !== undefined ? { events: [...new Set(dto.events)] } : {}),
       ...(dto.enabled !== undefined ? { enabled: dto.enabled } : {}),
       ...(reEnable ? { disabledAt: null, failingSince: null } : {}),
@@ -146,6 +187,7 @@ export class SinksService {
     const changes = {
       ...dto,
       ...(dto.url !== undefined ? { url: redactUrl(dto.url) } : {}),
+      ...(dto.token !== undefined ? { token: 'replaced' } : {}),
       ...(reEnable ? { reEnabled: true } : {}),
     };
     await this.audit.record({

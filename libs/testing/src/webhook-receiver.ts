@@ -4,6 +4,7 @@ import { freePort } from './processes';
 
 /** One request a WebhookReceiver answered. */
 export interface ReceivedRequest {
+  method: string;
   path: string;
   headers: IncomingHttpHeaders;
   /** The raw body, as signed. */
@@ -64,6 +65,7 @@ export class WebhookReceiver {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const request = {
+          method: req.method ?? 'GET',
           path: req.url ?? '/',
           headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),

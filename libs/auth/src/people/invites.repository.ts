@@ -77,4 +77,15 @@ export class InvitesRepository {
     });
     return count === 1;
   }
+
+  /**
+   * Invites claimed, or expired unclaimed, before `cutoff` (across teams: the sweep's chore). A
+   * bounded batch; the claim itself stays in the audit log.
+   */
+  async deleteSettledBefore(cutoff: Date, limit: number): Promise<number> {
+    return this.txHost.tx.$executeRaw`
+      DELETE FROM "invites" WHERE "id" IN (
+        SELECT "id" FROM "invites"
+        WHERE "claimedAt" < ${cutoff} OR ("claimedAt" IS NULL AND "expiresAt" < ${cutoff}) LIMIT ${limit})`;
+  }
 }

@@ -49,4 +49,11 @@ export class SessionsRepository {
     });
     return count;
   }
+
+  /** Sessions that ended (expired or revoked) before `cutoff`: a bounded batch, for the sweep. */
+  async deleteEndedBefore(cutoff: Date, limit: number): Promise<number> {
+    return this.txHost.tx.$executeRaw`
+      DELETE FROM "sessions" WHERE "id" IN (
+        SELECT "id" FROM "sessions" WHERE "expiresAt" < ${cutoff} OR "revokedAt" < ${cutoff} LIMIT ${limit})`;
+  }
 }

@@ -1,6 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { IsOptionalNotNull } from '@heddle/common';
 
 export const HOOK_KINDS = ['github', 'generic'] as const;
@@ -142,11 +154,40 @@ export class HookSourceResponseDto {
   @ApiProperty({ example: true })
   enabled!: boolean;
 
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: null,
+    description: 'After a rotation with `graceSeconds`: until when the previous secret is still accepted.',
+  })
+  previousSecretExpiresAt!: string | null;
+
   @ApiProperty({ type: String, format: 'date-time', example: '2026-11-23T12:00:00.000Z' })
   createdAt!: string;
 
   @ApiProperty({ type: String, format: 'date-time', example: '2026-11-23T12:00:00.000Z' })
   updatedAt!: string;
+}
+
+/** The longest a rotated-out secret may stay valid: a week. */
+export const MAX_SECRET_GRACE_SECONDS = 7 * 24 * 3600;
+
+export class RotateHookSecretDto {
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_SECRET_GRACE_SECONDS,
+    default: 0,
+    example: 3600,
+    description:
+      'How long the secret being replaced is still accepted beside the new one, while the sender is switched over (0: it stops at once — for a leaked secret; at most a week).',
+  })
+  @IsOptionalNotNull()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_SECRET_GRACE_SECONDS)
+  graceSeconds?: number;
 }
 
 export class HookSourceWithSecretResponseDto extends HookSourceResponseDto {

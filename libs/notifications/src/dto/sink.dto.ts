@@ -25,8 +25,14 @@ const Events = () =>
     IsIn(EVENT_TYPES, { each: true, message: 'each event must be one of the event types' }),
   );
 
+const Token = () =>
+  applyDecorators(IsString(), Length(1, 1000), Matches(/^\S+$/, { message: 'token must not contain spaces' }));
+
+const TOKEN_DESCRIPTION =
+  "Required for `github_comment`; not allowed otherwise. A GitHub token that may comment on the mapped repositories' issues and pull requests (fine-grained: Issues and Pull requests read and write). Sealed at rest and never answered (`tokenSet` says whether one is stored).";
+
 const URL_DESCRIPTION =
-  'Required for `slack`, `discord` and `json`; not allowed for `file`. The incoming-webhook or endpoint URL: http(s), and after DNS resolution not private, loopback or link-local unless HEDDLE_OUTBOUND_ALLOW covers it. Treated as a secret: answered redacted (scheme and host only).';
+  "Required for `slack`, `discord` and `json`; optional for `github_comment` (GitHub's API base, default `https://api.github.com`; GitHub Enterprise: `https://<host>/api/v3`); not allowed for `file`. The incoming-webhook or endpoint URL: http(s), and after DNS resolution not private, loopback or link-local unless HEDDLE_OUTBOUND_ALLOW covers it. Treated as a secret: answered redacted (scheme and host only).";
 const PREFIX_DESCRIPTION =
   "Required for `file`; not allowed otherwise. Files are named `<prefix>-<TYPE>-<UTC timestamp>-<seq>.json` under `HEDDLE_FILE_SINK_ROOT/<teamId>/`. Unique among the team's file sinks.";
 
@@ -39,7 +45,7 @@ export class CreateSinkDto {
     enum: SINK_KINDS,
     example: 'slack',
     description:
-      '`slack` / `discord`: incoming webhooks, one readable line per event. `json`: POSTs the event payload (as webhooks carry it). `file`: one JSON file per event (only when the operator set HEDDLE_FILE_SINK_ROOT).',
+      '`slack` / `discord`: incoming webhooks, one readable line per event. `json`: POSTs the event payload (as webhooks carry it). `file`: one JSON file per event (only when the operator set HEDDLE_FILE_SINK_ROOT). `github_comment`: comments on the issue or pull request a task came from (tasks made by a GitHub hook source; other tasks are skipped) when it starts or ends.',
   })
   @IsIn(SINK_KINDS)
   kind!: SinkKind;
@@ -59,11 +65,17 @@ export class CreateSinkDto {
   @FilePrefix()
   filePrefix?: string;
 
+  @ApiPropertyOptional({ example: 'github_pat_11AAAA…', writeOnly: true, description: TOKEN_DESCRIPTION })
+  @IsOptionalNotNull()
+  @Token()
+  token?: string;
+
   @ApiPropertyOptional({
     enum: EVENT_TYPES,
     isArray: true,
     example: ['TASK_COMPLETED', 'TASK_FAILED'],
-    description: 'Event types sent to this sink; empty or omitted means every type.',
+    description:
+      'Event types sent to this sink; empty or omitted means every type. `github_comment`: some of TASK_STARTED, TASK_COMPLETED, TASK_FAILED, TASK_ABORTED; omitted means TASK_COMPLETED and TASK_FAILED.',
   })
   @IsOptionalNotNull()
   @Events()
@@ -98,6 +110,15 @@ export class UpdateSinkDto {
   @IsOptionalNotNull()
   @FilePrefix()
   filePrefix?: string;
+
+  @ApiPropertyOptional({
+    example: 'github_pat_11BBBB…',
+    writeOnly: true,
+    description: 'github_comment sinks only: replaces the stored token.',
+  })
+  @IsOptionalNotNull()
+  @Token()
+  token?: string;
 
   @ApiPropertyOptional({
     enum: EVENT_TYPES,
@@ -154,6 +175,9 @@ export class SinkResponseDto {
 
   @ApiProperty({ type: String, nullable: true, example: null, description: 'File sinks only.' })
   filePrefix!: string | null;
+
+  @ApiProperty({ example: false, description: 'github_comment sinks: a token is stored (it is never answered).' })
+  tokenSet!: boolean;
 
   @ApiProperty({ enum: EVENT_TYPES, isArray: true, example: ['TASK_COMPLETED', 'TASK_FAILED'] })
   events!: string[];

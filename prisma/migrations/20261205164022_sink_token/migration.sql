@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "sinks" ADD COLUMN     "tokenEnc" TEXT;

@@ -121,6 +121,15 @@ describe('task verdicts (e2e, fake host)', () => {
       body: { reason: 'x' },
     });
     expectErrorBody(again, 409, 'task/invalid_state');
+
+    // Resumed with a new goal, it has no verdict until its checks give one: the hand-made one goes.
+    const resumed = await t.request('POST', `/api/tasks/${task.id}/resume`, {
+      token: team.token,
+      body: { goal: 'HANG again' },
+    });
+    expect(resumed.status).toBe(200);
+    expect(resumed.body).toMatchObject({ verification: 'checks', result: null, reason: null, reasonDetail: null });
+    await t.request('POST', `/api/tasks/${task.id}/abort`, { token: team.token });
   });
 
   it('marks a queued task failed by hand with reason manual; a reason is required', async () => {

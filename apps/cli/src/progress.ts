@@ -18,13 +18,10 @@ export function describeTask(task: Task): string {
   const tokens = (t?.input ?? 0) + (t?.output ?? 0) + (t?.reasoning ?? 0);
   if (tokens) parts.push(`${formatCount(tokens)} tokens`);
   if (task.costUsd) parts.push(`$${task.costUsd.toFixed(4)}`);
-  const checks = (task.latestChecks ?? []) as Array<{ passed?: boolean; ok?: boolean; status?: string }>;
-  if (checks.length) {
-    const passing = checks.filter((c) => c.passed === true || c.ok === true || c.status === 'passed').length;
-    parts.push(`checks ${passing}/${checks.length}`);
-  }
-  const progress = task.progress as { percent?: number; etaMs?: number | null } | null;
-  if (progress && typeof progress.percent === 'number') {
+  const checks = task.latestChecks ?? [];
+  if (checks.length) parts.push(`checks ${checks.filter((c) => c.passed).length}/${checks.length}`);
+  const progress = task.progress;
+  if (progress) {
     parts.push(
       `plan ${Math.round(progress.percent)}%${progress.etaMs ? ` ETA ${formatDuration(progress.etaMs)}` : ''}`,
     );
@@ -38,11 +35,24 @@ function formatCount(n: number): string {
   return n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : String(n);
 }
 
+/** What one event adds to its progress line (`data` is typed by the event's `type`). */
 function describeEvent(event: HeddleEvent): string {
-  const data = (event.data ?? {}) as Record<string, unknown>;
-  if (event.type === 'LOG_LINE') return `${data.level ?? 'info'}: ${data.message ?? ''}`;
-  if (event.type === 'TURN_STARTED' || event.type === 'TURN_FINISHED') return `turn ${data.turn ?? data.number ?? ''}`;
-  return '';
+  switch (event.type) {
+    case 'LOG_LINE':
+      return `${event.data.level}: ${event.data.message}`;
+    case 'TURN_STARTED':
+      return `turn ${event.data.turn}`;
+    case 'TURN_FINISHED':
+      return `turn ${event.data.turn} ${event.data.outcome}`;
+    case 'CHECK_RESULT':
+      return `checks ${event.data.counts.passed}/${event.data.counts.total}${event.data.recheck ? ' (recheck)' : ''}`;
+    case 'MESSAGE_DELIVERED':
+      return `message ${event.data.messageId} in turn ${event.data.turn}`;
+    case 'MESSAGE_DROPPED':
+      return `message ${event.data.messageId} dropped: ${event.data.droppedReason}`;
+    default:
+      return '';
+  }
 }
 
 /**

@@ -1,8 +1,18 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { AuthContext, CurrentAuth, EVENT_TYPES, EventType, RequireScopes } from '@heddle/common';
+import { ApiUnionSchema } from './dto/api-schema';
+import { EVENT_VARIANTS } from './dto/event-variants.dto';
 import { EventsReader } from './events.reader';
 
 export class ListEventsQueryDto {
@@ -43,29 +53,30 @@ export class ListEventsQueryDto {
   taskId?: string;
 }
 
+const variants = [...EVENT_VARIANTS.values()];
+
+/**
+ * One event of the team's log. Its schema is a union discriminated by `type`: one variant per event
+ * type, whose `data` is that type's own schema (dto/event-data.dto.ts). `data` objects may gain keys.
+ */
+@ApiExtraModels(...variants)
+@ApiUnionSchema({
+  description:
+    "One event of the team's log: the envelope every event has, and `data` as its `type` says (one variant per type).",
+  oneOf: variants.map((variant) => ({ $ref: getSchemaPath(variant) })),
+  discriminator: {
+    propertyName: 'type',
+    mapping: Object.fromEntries([...EVENT_VARIANTS].map(([type, variant]) => [type, getSchemaPath(variant)])),
+  },
+})
 export class EventDto {
-  @ApiProperty({ format: 'uuid' })
   id!: string;
-
-  @ApiProperty({ example: 42, description: 'Per-team, strictly increasing, gap-free.' })
   seq!: number;
-
-  @ApiProperty({ enum: EVENT_TYPES, example: 'HOST_ONLINE' })
   type!: string;
-
-  @ApiProperty({ format: 'uuid' })
   teamId!: string;
-
-  @ApiProperty({ type: String, format: 'uuid', nullable: true })
   taskId!: string | null;
-
-  @ApiProperty({ type: String, format: 'uuid', nullable: true })
   hostId!: string | null;
-
-  @ApiProperty({ type: String, format: 'date-time' })
   time!: string;
-
-  @ApiProperty({ type: Object, example: { name: 'build-box-1', status: 'online', version: '1.18.34' } })
   data!: unknown;
 }
 

@@ -9,3 +9,5 @@ export { EventStreamService, toSseMessage } from './event-stream.service';
 export type { EventStreamStart } from './event-stream.service';
 export type { EventStreamFilter } from './event-stream.repository';
 export { EventStreamController, StreamEventsQueryDto } from './event-stream.controller';
+export { ApiOpenObject } from './dto/api-schema';
+export { ActivityDto, CheckCountsDto, PlanProgressDto, TokenTotalsDto } from './dto/task-event-data.dto';

@@ -10,7 +10,10 @@ function event(type: string, data: Record<string, unknown>) {
 
 describe('githubTarget', () => {
   it.each([
-    [{ provider: 'github', repo: 'acme/api', number: 42, url: null }, { repo: 'acme/api', number: 42 }],
+    [
+      { provider: 'github', repo: 'acme/api', number: 42, url: null },
+      { repo: 'acme/api', number: 42 },
+    ],
     [{ provider: 'github', repo: 'acme/api', number: 0 }, null],
     [{ provider: 'github', repo: 'acme/api', number: 1.5 }, null],
     [{ provider: 'github', repo: '../../x', number: 1 }, null],

@@ -11,8 +11,13 @@ export type TakeoverTaskInput = Schemas['TakeoverTaskDto'];
 export type SendTaskMessageInput = Schemas['SendTaskMessageDto'];
 export type TaskMessage = Schemas['TaskMessageResponseDto'];
 export type Turn = Schemas['TurnResponseDto'];
+/** One event of the log: a union discriminated by `type`, so `event.data` narrows with it. */
 export type HeddleEvent = Schemas['EventDto'];
 export type EventType = HeddleEvent['type'];
+/** The event of one type, e.g. `EventOf<'TURN_FINISHED'>['data']['outcome']`. */
+export type EventOf<T extends EventType> = Extract<HeddleEvent, { type: T }>;
+/** A completed task's `result`: its verdict, a person's, or the value of its `reply_json` check. */
+export type TaskResult = NonNullable<Task['result']>;
 export type Host = Schemas['HostResponseDto'];
 export type ApiToken = Schemas['TokenResponseDto'];
 export type CreateTokenInput = Schemas['CreateTokenDto'];
@@ -77,7 +82,11 @@ export interface StreamEventsOptions extends RequestOptions {
   reconnectDelayMs?: number;
   /** Default 5 s. */
   maxReconnectDelayMs?: number;
-  /** Consecutive failed reconnects (no event, no open stream) before giving up. Default 8. */
+  /**
+   * Consecutive failed reconnects (no event, no open stream) before giving up. Default 8. While the
+   * stream stays shut but `GET /api/events` answers, events come from that log every
+   * `maxReconnectDelayMs` and the stream never gives up.
+   */
   maxFailures?: number;
   /** A connection that sends nothing (not even a heartbeat) for this long is dropped and resumed. Default 60 s. */
   idleTimeoutMs?: number;
@@ -252,6 +261,9 @@ async function* streamEvents(
   // The last seq handed out (or skipped by the server's filter); undefined: a team stream from "now".
   let lastSeq: number | undefined = options.after ?? (taskId ? 0 : undefined);
   let failures = 0;
+  // The log answered since the stream last failed: the server is up and only its stream is not (a
+  // proxy that refuses or buffers SSE), so events keep coming by polling and failures do not end it.
+  let polling = false;
 
   while (!signal?.aborted) {
     const connection = new AbortController();
@@ -312,12 +324,13 @@ async function* streamEvents(
     }
 
     failures += 1;
-    if (failures > maxFailures) {
+    if (failures > maxFailures && !polling) {
       throw failure instanceof HeddleApiError ? failure : new HeddleConnectionError(baseUrl, failure);
     }
     options.onReconnect?.({ lastSeq: lastSeq ?? 0, attempt: failures, error: failure });
     // Reopening failed at least once: read what was missed from the log while the stream is away.
-    if (failures >= 2 && lastSeq !== undefined) {
+    if ((failures >= 2 || polling) && lastSeq !== undefined) {
+      polling = false;
       try {
         for (;;) {
           const page = await client.events.list({ after: lastSeq, taskId, limit: 100 }, { signal });
@@ -328,12 +341,13 @@ async function* streamEvents(
           }
           if (page.items.length < 100 || page.nextAfter <= lastSeq) break;
         }
+        polling = true;
       } catch (err) {
         if (signal?.aborted) return;
         if (err instanceof HeddleApiError && err.status < 500 && err.status !== 429) throw err;
       }
     }
-    await delay(Math.min(maxDelay, firstDelay * 2 ** (failures - 1)), signal);
+    await delay(Math.min(maxDelay, firstDelay * 2 ** Math.min(failures - 1, 30)), signal);
   }
 }
 

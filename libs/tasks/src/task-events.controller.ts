@@ -12,7 +12,10 @@ const FRAMES = `One frame per event of the task, oldest first:
 
     id: <seq>
     event: <type>
-    data: <the event, as an item of GET /api/events>
+    data: <the event as JSON: an EventDto, as an item of GET /api/events>
+
+Each frame's \`data\` has the schema \`EventDto\` (#/components/schemas/EventDto): a union discriminated
+by \`type\` (the frame's \`event:\`), whose \`data\` has that type's schema.
 
 Ids are the team's event seqs, so they skip the seqs of other tasks' events. A \`: heartbeat\` comment
 every \`SSE_HEARTBEAT_MS\` keeps proxies from closing an idle stream. A stream that starts after seq N

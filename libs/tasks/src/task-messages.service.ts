@@ -116,10 +116,12 @@ export class TaskMessagesService {
    * only: nothing changes until markDelivered.
    */
   async nextDelivery(teamId: string, taskId: string, now: Date): Promise<NextDelivery | null> {
-    const task = await this.tasks.find(teamId, taskId);
-    if (!task) return null;
+    // Asked at every look of a running task, and nearly always empty: the queue first, the task's
+    // policy only when there is something to deliver.
     const queued = await this.repository.queued(teamId, taskId);
     if (queued.length === 0) return null;
+    const task = await this.tasks.find(teamId, taskId);
+    if (!task) return null;
     const policy = this.policyOf(task);
     const messages = orderForDelivery(queued, policy.lanePriority);
     return { messages, prompt: composePrompt(messages), readyAt: readyAt(messages, policy.debounceMs, now) };

@@ -128,10 +128,11 @@ export class TasksService {
     return this.actAndWake(auth, id, 'pause');
   }
 
-  resume(auth: AuthContext, id: string, dto: ResumeTaskDto): Promise<TaskResponseDto> {
+  async resume(auth: AuthContext, id: string, dto: ResumeTaskDto): Promise<TaskResponseDto> {
     return this.actAndWake(auth, id, 'resume', {
       newGoal: dto.goal !== undefined,
       patch: {
+        ...(await this.freshVerdict(auth.teamId, id)),
         reason: null,
         reasonDetail: null,
         finishedAt: null,
@@ -141,11 +142,28 @@ export class TasksService {
     });
   }
 
-  takeover(auth: AuthContext, id: string, dto: TakeoverTaskDto): Promise<TaskResponseDto> {
+  async takeover(auth: AuthContext, id: string, dto: TakeoverTaskDto): Promise<TaskResponseDto> {
     return this.actAndWake(auth, id, 'takeover', {
       newGoal: true,
-      patch: { goal: dto.goal, reason: null, reasonDetail: null, finishedAt: null, stale: false },
+      patch: {
+        ...(await this.freshVerdict(auth.teamId, id)),
+        goal: dto.goal,
+        reason: null,
+        reasonDetail: null,
+        finishedAt: null,
+        stale: false,
+      },
     });
+  }
+
+  /**
+   * A task that works again has no verdict yet: an earlier result goes, and `verification` is again
+   * what its checks give (a hand-made `manual` verdict does not carry over to the next one).
+   */
+  private async freshVerdict(teamId: string, id: string) {
+    const task = await this.mustFind(teamId, id);
+    const checks = Array.isArray(task.checks) ? task.checks : [];
+    return { result: Prisma.DbNull, verification: checks.length > 0 ? 'checks' : 'weak' };
   }
 
   /** A human verdict: completed by hand (`verification: "manual"`), never confused with check evidence. */

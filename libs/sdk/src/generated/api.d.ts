@@ -776,7 +776,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate a source's secret
-         * @description Answers the new secret, shown this once. The old one stops working at once.
+         * @description Answers the new secret, shown this once. The old one stops working at once, or after `graceSeconds` (while the sender — GitHub, say — is given the new one; `previousSecretExpiresAt` says until when).
          */
         post: operations["hookSourcesRotateSecret"];
         delete?: never;
@@ -2152,6 +2152,45 @@ export interface components {
              */
             followUps?: components["schemas"]["FollowUpPolicyDto"];
         };
+        CheckCountsDto: {
+            /** @example 2 */
+            total: number;
+            /** @example 1 */
+            passed: number;
+            /** @example 1 */
+            failed: number;
+            /** @example 0 */
+            errored: number;
+        };
+        TaskVerdictResultDto: {
+            /** @description The evaluation that completed the task. */
+            checks: components["schemas"]["CheckCountsDto"];
+            /**
+             * @description The task's verification when it completed: `checks`, or `weak` without checks (`manual` only for a task completed by hand before, then resumed).
+             * @enum {string}
+             */
+            verification: "checks" | "weak" | "manual";
+            /** @description Plan mode: the summary of the `<plan-complete>` tag, when it gave one. */
+            summary?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        TaskManualResultDto: {
+            /** @enum {string} */
+            verification: "manual";
+            /**
+             * @description Who completed it.
+             * @example token:a1b2c3d4
+             */
+            by: string;
+            /**
+             * @description Why, as they said.
+             * @example Reviewed by hand: the migration is applied.
+             */
+            reason: string;
+        } & {
+            [key: string]: unknown;
+        };
         TokenTotalsDto: {
             /** @example 1000 */
             input: number;
@@ -2201,7 +2240,8 @@ export interface components {
             index: number;
             /** @example file_exists */
             kind: string;
-            name: string | null;
+            /** @description The check's `name`, when it has one. */
+            name?: string;
             /** @enum {string} */
             status: "pass" | "fail" | "error";
             passed: boolean;
@@ -2211,6 +2251,8 @@ export interface components {
             evidence: {
                 [key: string]: unknown;
             };
+            /** @description Why the check could not be evaluated (status `error` only). */
+            error?: string;
             /** @example 12 */
             durationMs: number;
         };
@@ -2305,7 +2347,10 @@ export interface components {
              * @enum {string}
              */
             verification: "checks" | "weak" | "manual";
-            result: Record<string, never> | null;
+            /** @description The task's outcome once completed: the value of its `reply_json` check when one passed (structured output), else the verdict that completed it (`checks` counts), or a person's (`verification: manual`); null before. */
+            result: components["schemas"]["TaskVerdictResultDto"] | components["schemas"]["TaskManualResultDto"] | ({
+                [key: string]: unknown;
+            } | unknown[] | string | number | boolean) | (never | null);
             stale: boolean;
             /**
              * @description What the running session waits for a person (or a policy) to answer (`GET /api/permissions?taskId=`, `GET /api/questions?taskId=`); a waiting task is never stale.
@@ -2598,7 +2643,13 @@ export interface components {
             /** @example 2400 */
             durationMs: number;
         };
-        EventDto: {
+        TeamCreatedEventDataDto: {
+            /** @example platform */
+            name: string;
+        } & {
+            [key: string]: unknown;
+        };
+        TeamCreatedEventDto: {
             /** Format: uuid */
             id: string;
             /**
@@ -2607,10 +2658,10 @@ export interface components {
              */
             seq: number;
             /**
-             * @example HOST_ONLINE
+             * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            type: "TEAM_CREATED" | "TEAM_UPDATED" | "TASK_CREATED" | "TASK_STARTED" | "TASK_UPDATED" | "TASK_COMPLETED" | "TASK_FAILED" | "TASK_ABORTED" | "TURN_STARTED" | "TURN_FINISHED" | "CHECK_RESULT" | "MESSAGE_QUEUED" | "MESSAGE_DELIVERED" | "MESSAGE_DROPPED" | "SESSION_STALE_BUSY" | "PERMISSION_REQUESTED" | "PERMISSION_REPLIED" | "QUESTION_ASKED" | "QUESTION_ANSWERED" | "HOST_REGISTERED" | "HOST_UPDATED" | "HOST_DELETED" | "HOST_ONLINE" | "HOST_OFFLINE" | "LOG_LINE" | "WEBHOOK_DISABLED" | "WEBHOOK_PING" | "SINK_DISABLED";
+            type: "TEAM_CREATED";
             /** Format: uuid */
             teamId: string;
             /** Format: uuid */
@@ -2619,15 +2670,1589 @@ export interface components {
             hostId: string | null;
             /** Format: date-time */
             time: string;
-            /**
-             * @example {
-             *       "name": "build-box-1",
-             *       "status": "online",
-             *       "version": "1.18.34"
-             *     }
-             */
-            data: Record<string, never>;
+            data: components["schemas"]["TeamCreatedEventDataDto"];
         };
+        TeamChangesDto: {
+            name?: string;
+            /** @description The settings given. */
+            settings?: {
+                [key: string]: unknown;
+            };
+        };
+        TeamUpdatedEventDataDto: {
+            /**
+             * @description The team's name after the change.
+             * @example platform
+             */
+            name: string;
+            changes: components["schemas"]["TeamChangesDto"];
+        } & {
+            [key: string]: unknown;
+        };
+        TeamUpdatedEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "TEAM_UPDATED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["TeamUpdatedEventDataDto"];
+        };
+        TaskCreatedEventDataDto: {
+            /**
+             * @description The task's name.
+             * @example add-health-endpoint
+             */
+            name: string;
+            /**
+             * @description Why the task failed (machine-readable, as the task answers it); null otherwise.
+             * @example null
+             */
+            reason: string | null;
+            /** @enum {string} */
+            verification: "checks" | "weak" | "manual";
+            /** @example 1 */
+            currentTurn: number;
+            stale: boolean;
+            /** @enum {string|null} */
+            waiting: "permission" | "question" | null;
+            /** @description The agent said TASK COMPLETE (recorded; never completes a task by itself). */
+            claimedComplete: boolean;
+            /** @description Plan mode; null otherwise. */
+            progress: components["schemas"]["PlanProgressDto"] | null;
+            /**
+             * @description The task's status after the event.
+             * @enum {string}
+             */
+            status: "queued" | "dispatching" | "running" | "verifying" | "paused" | "completed" | "failed" | "aborted";
+            /** @description The latest activity seen of the current turn. */
+            activity: components["schemas"]["ActivityDto"] | null;
+            /** @description The live tasks of the session the task was bound to, which it took over (stopped, `session.handover`). */
+            handoverFrom?: string[];
+        } & {
+            [key: string]: unknown;
+        };
+        TaskCreatedEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "TASK_CREATED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["TaskCreatedEventDataDto"];
+        };
+        TaskStartedEventDataDto: {
+            /**
+             * @description The task's name.
+             * @example add-health-endpoint
+             */
+            name: string;
+            /**
+             * @description Why the task failed (machine-readable, as the task answers it); null otherwise.
+             * @example null
+             */
+            reason: string | null;
+            /** @enum {string} */
+            verification: "checks" | "weak" | "manual";
+            /** @example 1 */
+            currentTurn: number;
+            stale: boolean;
+            /** @enum {string|null} */
+            waiting: "permission" | "question" | null;
+            /** @description The agent said TASK COMPLETE (recorded; never completes a task by itself). */
+            claimedComplete: boolean;
+            /** @description Plan mode; null otherwise. */
+            progress: components["schemas"]["PlanProgressDto"] | null;
+            /**
+             * @description The task's status after the event.
+             * @enum {string}
+             */
+            status: "queued" | "dispatching" | "running" | "verifying" | "paused" | "completed" | "failed" | "aborted";
+            /** @description The latest activity seen of the current turn. */
+            activity: components["schemas"]["ActivityDto"] | null;
+            /**
+             * @description The status before the transition.
+             * @enum {string}
+             */
+            previousStatus: "queued" | "dispatching" | "running" | "verifying" | "paused" | "completed" | "failed" | "aborted";
+        } & {
+            [key: string]: unknown;
+        };
+        TaskStartedEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "TASK_STARTED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["TaskStartedEventDataDto"];
+        };
+        TaskUpdatedEventDataDto: {
+            /**
+             * @description The task's name.
+             * @example add-health-endpoint
+             */
+            name: string;
+            /**
+             * @description Why the task failed (machine-readable, as the task answers it); null otherwise.
+             * @example null
+             */
+            reason: string | null;
+            /** @enum {string} */
+            verification: "checks" | "weak" | "manual";
+            /** @example 1 */
+            currentTurn: number;
+            stale: boolean;
+            /** @enum {string|null} */
+            waiting: "permission" | "question" | null;
+            /** @description The agent said TASK COMPLETE (recorded; never completes a task by itself). */
+            claimedComplete: boolean;
+            /** @description Plan mode; null otherwise. */
+            progress: components["schemas"]["PlanProgressDto"] | null;
+            /**
+             * @description The task's status after the event.
+             * @enum {string}
+             */
+            status: "queued" | "dispatching" | "running" | "verifying" | "paused" | "completed" | "failed" | "aborted";
+            /** @description The latest activity seen of the current turn. */
+            activity: components["schemas"]["ActivityDto"] | null;
+            /**
+             * @description The user action.
+             * @enum {string}
+             */
+            action?: "pause" | "resume" | "takeover" | "archive";
+            /**
+             * @description The status before the transition.
+             * @enum {string}
+             */
+            previousStatus?: "queued" | "dispatching" | "running" | "verifying" | "paused" | "completed" | "failed" | "aborted";
+            /** @description The host the task was dispatched to. */
+            hostName?: string;
+            /** @description The host was lost: what happened. */
+            reasonDetail?: string;
+            /**
+             * Format: uuid
+             * @description The host that was lost.
+             */
+            lostHostId?: string | null;
+            /** @description The turn in flight on the lost host. */
+            lostTurn?: number | null;
+            /** @description The turn that ended (running → verifying). */
+            turn?: number;
+            /** @description Plan mode: the iteration (turn) just read. */
+            iteration?: number;
+            /**
+             * @description The task is no longer stale: the session moved again.
+             * @enum {boolean}
+             */
+            staleCleared?: true;
+        } & {
+            [key: string]: unknown;
+        };
+        TaskUpdatedEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "TASK_UPDATED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["TaskUpdatedEventDataDto"];
+        };
+        TaskCompletedEventDataDto: {
+            /**
+             * @description The task's name.
+             * @example add-health-endpoint
+             */
+            name: string;
+            /**
+             * @description Why the task failed (machine-readable, as the task answers it); null otherwise.
+             * @example null
+             */
+            reason: string | null;
+            /** @enum {string} */
+            verification: "checks" | "weak" | "manual";
+            /** @example 1 */
+            currentTurn: number;
+            stale: boolean;
+            /** @enum {string|null} */
+            waiting: "permission" | "question" | null;
+            /** @description The agent said TASK COMPLETE (recorded; never completes a task by itself). */
+            claimedComplete: boolean;
+            /** @description Plan mode; null otherwise. */
+            progress: components["schemas"]["PlanProgressDto"] | null;
+            /**
+             * @description The task's status after the event.
+             * @enum {string}
+             */
+            status: "queued" | "dispatching" | "running" | "verifying" | "paused" | "completed" | "failed" | "aborted";
+            /** @description The latest activity seen of the current turn. */
+            activity: components["schemas"]["ActivityDto"] | null;
+            /** @enum {string} */
+            action?: "mark_complete";
+            /**
+             * @description The status before the transition.
+             * @enum {string}
+             */
+            previousStatus?: "queued" | "dispatching" | "running" | "verifying" | "paused" | "completed" | "failed" | "aborted";
+            /** @description The evaluation that completed it. */
+            checks?: components["schemas"]["CheckCountsDto"];
+            /**
+             * @description Who completed it by hand.
+             * @example token:a1b2c3d4
+             */
+            by?: string;
+            /** @description Why, as the person said. */
+            reasonDetail?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        TaskCompletedEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "TASK_COMPLETED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["TaskCompletedEventDataDto"];
+        };
+        TaskFailedEventDataDto: {
+            /**
+             * @description The task's name.
+             * @example add-health-endpoint
+             */
+            name: string;
+            /**
+             * @description Why the task failed (machine-readable, as the task answers it); null otherwise.
+             * @example null
+             */
+            reason: string | null;
+            /** @enum {string} */
+            verification: "checks" | "weak" | "manual";
+            /** @example 1 */
+            currentTurn: number;
+            stale: boolean;
+            /** @enum {string|null} */
+            waiting: "permission" | "question" | null;
+            /** @description The agent said TASK COMPLETE (recorded; never completes a task by itself). */
+            claimedComplete: boolean;
+            /** @description Plan mode; null otherwise. */
+            progress: components["schemas"]["PlanProgressDto"] | null;
+            /**
+             * @description The task's status after the event.
+             * @enum {string}
+             */
+            status: "queued" | "dispatching" | "running" | "verifying" | "paused" | "completed" | "failed" | "aborted";
+            /** @description The latest activity seen of the current turn. */
+            activity: components["schemas"]["ActivityDto"] | null;
+            /** @description What happened, for people. */
+            reasonDetail: string;
+            /** @enum {string} */
+            action?: "mark_failed";
+            /**
+             * @description The status before the transition.
+             * @enum {string}
+             */
+            previousStatus?: "queued" | "dispatching" | "running" | "verifying" | "paused" | "completed" | "failed" | "aborted";
+            /**
+             * @description Who failed it by hand.
+             * @example token:a1b2c3d4
+             */
+            by?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        TaskFailedEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "TASK_FAILED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["TaskFailedEventDataDto"];
+        };
+        TaskAbortedEventDataDto: {
+            /**
+             * @description The task's name.
+             * @example add-health-endpoint
+             */
+            name: string;
+            /**
+             * @description Why the task failed (machine-readable, as the task answers it); null otherwise.
+             * @example null
+             */
+            reason: string | null;
+            /** @enum {string} */
+            verification: "checks" | "weak" | "manual";
+            /** @example 1 */
+            currentTurn: number;
+            stale: boolean;
+            /** @enum {string|null} */
+            waiting: "permission" | "question" | null;
+            /** @description The agent said TASK COMPLETE (recorded; never completes a task by itself). */
+            claimedComplete: boolean;
+            /** @description Plan mode; null otherwise. */
+            progress: components["schemas"]["PlanProgressDto"] | null;
+            /**
+             * @description The task's status after the event.
+             * @enum {string}
+             */
+            status: "queued" | "dispatching" | "running" | "verifying" | "paused" | "completed" | "failed" | "aborted";
+            /** @description The latest activity seen of the current turn. */
+            activity: components["schemas"]["ActivityDto"] | null;
+            /** @enum {string} */
+            action: "abort" | "hand_over";
+            /**
+             * @description The status before the transition.
+             * @enum {string}
+             */
+            previousStatus: "queued" | "dispatching" | "running" | "verifying" | "paused" | "completed" | "failed" | "aborted";
+            /** @description hand_over: the session handed over. */
+            sessionId?: string;
+            /**
+             * Format: uuid
+             * @description hand_over: the task that took the session.
+             */
+            handedOverTo?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        TaskAbortedEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "TASK_ABORTED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["TaskAbortedEventDataDto"];
+        };
+        TurnStartedEventDataDto: {
+            /**
+             * @description The task's name.
+             * @example add-health-endpoint
+             */
+            name: string;
+            /**
+             * @description Why the task failed (machine-readable, as the task answers it); null otherwise.
+             * @example null
+             */
+            reason: string | null;
+            /** @enum {string} */
+            verification: "checks" | "weak" | "manual";
+            /** @example 1 */
+            currentTurn: number;
+            stale: boolean;
+            /** @enum {string|null} */
+            waiting: "permission" | "question" | null;
+            /** @description The agent said TASK COMPLETE (recorded; never completes a task by itself). */
+            claimedComplete: boolean;
+            /** @description Plan mode; null otherwise. */
+            progress: components["schemas"]["PlanProgressDto"] | null;
+            /**
+             * @description The task's status after the event.
+             * @enum {string}
+             */
+            status: "queued" | "dispatching" | "running" | "verifying" | "paused" | "completed" | "failed" | "aborted";
+            /** @description The latest activity seen of the current turn. */
+            activity: components["schemas"]["ActivityDto"] | null;
+            /** @example 1 */
+            turn: number;
+            /** @example ses_… */
+            sessionId: string;
+            /**
+             * @description The id of Heddle's prompt message.
+             * @example msg_…
+             */
+            messageId: string;
+        } & {
+            [key: string]: unknown;
+        };
+        TurnStartedEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "TURN_STARTED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["TurnStartedEventDataDto"];
+        };
+        TurnFinishedEventDataDto: {
+            /**
+             * @description The task's name.
+             * @example add-health-endpoint
+             */
+            name: string;
+            /**
+             * @description Why the task failed (machine-readable, as the task answers it); null otherwise.
+             * @example null
+             */
+            reason: string | null;
+            /** @enum {string} */
+            verification: "checks" | "weak" | "manual";
+            /** @example 1 */
+            currentTurn: number;
+            stale: boolean;
+            /** @enum {string|null} */
+            waiting: "permission" | "question" | null;
+            /** @description The agent said TASK COMPLETE (recorded; never completes a task by itself). */
+            claimedComplete: boolean;
+            /** @description Plan mode; null otherwise. */
+            progress: components["schemas"]["PlanProgressDto"] | null;
+            /**
+             * @description The task's status after the event.
+             * @enum {string}
+             */
+            status: "queued" | "dispatching" | "running" | "verifying" | "paused" | "completed" | "failed" | "aborted";
+            /** @example 1 */
+            turn: number;
+            /** @enum {string} */
+            outcome: "finished" | "failed" | "aborted";
+            /** @description Why the turn failed or was aborted. */
+            error?: string;
+            tokens: components["schemas"]["TokenTotalsDto"];
+            /** @example 0.0049 */
+            costUsd: number;
+            /** @example 5300 */
+            durationMs: number;
+            /**
+             * @description How many files the turn changed.
+             * @example 2
+             */
+            changedFiles: number;
+            /** @description The activity at the end of the turn. */
+            activity: components["schemas"]["ActivityDto"];
+        } & {
+            [key: string]: unknown;
+        };
+        TurnFinishedEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "TURN_FINISHED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["TurnFinishedEventDataDto"];
+        };
+        FailingCheckDto: {
+            /** @example file_exists */
+            kind: string;
+            name: string | null;
+            /** @enum {string} */
+            status: "fail" | "error";
+            /** @example src/health.ts does not exist */
+            summary: string;
+        };
+        DriftFilesDto: {
+            changed: string[];
+            appeared: string[];
+            vanished: string[];
+            unchanged: string[];
+            /** @description Seen by one evaluation only, or without content on one side. */
+            notCompared: string[];
+        };
+        GitHeadDto: {
+            commit: string;
+            /** @description null: detached. */
+            branch: string | null;
+        };
+        DriftHeadDto: {
+            before: components["schemas"]["GitHeadDto"] | null;
+            after: components["schemas"]["GitHeadDto"] | null;
+            moved: boolean | null;
+            branchChanged: boolean | null;
+        };
+        DriftDirtyDto: {
+            before: boolean | null;
+            after: boolean | null;
+            changed: boolean | null;
+        };
+        EvidenceDriftDto: {
+            drifted: boolean;
+            files: components["schemas"]["DriftFilesDto"];
+            head: components["schemas"]["DriftHeadDto"];
+            dirty: components["schemas"]["DriftDirtyDto"];
+        };
+        CheckResultEventDataDto: {
+            /**
+             * @description The task's name.
+             * @example add-health-endpoint
+             */
+            name: string;
+            /**
+             * @description Why the task failed (machine-readable, as the task answers it); null otherwise.
+             * @example null
+             */
+            reason: string | null;
+            /** @enum {string} */
+            verification: "checks" | "weak" | "manual";
+            /** @example 1 */
+            currentTurn: number;
+            stale: boolean;
+            /** @enum {string|null} */
+            waiting: "permission" | "question" | null;
+            /** @description The agent said TASK COMPLETE (recorded; never completes a task by itself). */
+            claimedComplete: boolean;
+            /** @description Plan mode; null otherwise. */
+            progress: components["schemas"]["PlanProgressDto"] | null;
+            /**
+             * @description The evaluation's status (not the task's).
+             * @enum {string}
+             */
+            status: "pass" | "fail" | "error";
+            /** @example 1 */
+            turn: number;
+            allPassed: boolean;
+            counts: components["schemas"]["CheckCountsDto"];
+            /** @description Evaluated while the turn ran (`checkIntervalSeconds`). */
+            midTurn: boolean;
+            failing: components["schemas"]["FailingCheckDto"][];
+            /**
+             * @description `POST /api/tasks/{id}/recheck`.
+             * @enum {boolean}
+             */
+            recheck?: true;
+            /** @description A recheck: a pass became a fail. */
+            drift?: boolean;
+            changes?: components["schemas"]["EvidenceDriftDto"];
+            /** @description The latest activity seen of the current turn. */
+            activity: components["schemas"]["ActivityDto"] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        CheckResultEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "CHECK_RESULT";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["CheckResultEventDataDto"];
+        };
+        MessageQueuedEventDataDto: {
+            /**
+             * @description The task's name.
+             * @example add-health-endpoint
+             */
+            name: string;
+            /**
+             * @description Why the task failed (machine-readable, as the task answers it); null otherwise.
+             * @example null
+             */
+            reason: string | null;
+            /** @enum {string} */
+            verification: "checks" | "weak" | "manual";
+            /** @example 1 */
+            currentTurn: number;
+            stale: boolean;
+            /** @enum {string|null} */
+            waiting: "permission" | "question" | null;
+            /** @description The agent said TASK COMPLETE (recorded; never completes a task by itself). */
+            claimedComplete: boolean;
+            /** @description Plan mode; null otherwise. */
+            progress: components["schemas"]["PlanProgressDto"] | null;
+            /**
+             * @description The task's status after the event.
+             * @enum {string}
+             */
+            status: "queued" | "dispatching" | "running" | "verifying" | "paused" | "completed" | "failed" | "aborted";
+            /** @description The latest activity seen of the current turn. */
+            activity: components["schemas"]["ActivityDto"] | null;
+            /** Format: uuid */
+            messageId: string;
+            /** @enum {string} */
+            lane: "control" | "handoff" | "advice" | "default";
+            /** @description An excerpt of the message's text. */
+            text: string;
+            /** @example 1 */
+            queued: number;
+            /**
+             * @description Who sent it; `system:summarize` for a summary.
+             * @example token:a1b2c3d4
+             */
+            by: string;
+            /** @description A summary: the messages it merges. */
+            mergedFrom?: string[];
+        } & {
+            [key: string]: unknown;
+        };
+        MessageQueuedEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "MESSAGE_QUEUED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["MessageQueuedEventDataDto"];
+        };
+        MessageDeliveredEventDataDto: {
+            /**
+             * @description The task's name.
+             * @example add-health-endpoint
+             */
+            name: string;
+            /**
+             * @description Why the task failed (machine-readable, as the task answers it); null otherwise.
+             * @example null
+             */
+            reason: string | null;
+            /** @enum {string} */
+            verification: "checks" | "weak" | "manual";
+            /** @example 1 */
+            currentTurn: number;
+            stale: boolean;
+            /** @enum {string|null} */
+            waiting: "permission" | "question" | null;
+            /** @description The agent said TASK COMPLETE (recorded; never completes a task by itself). */
+            claimedComplete: boolean;
+            /** @description Plan mode; null otherwise. */
+            progress: components["schemas"]["PlanProgressDto"] | null;
+            /**
+             * @description The task's status after the event.
+             * @enum {string}
+             */
+            status: "queued" | "dispatching" | "running" | "verifying" | "paused" | "completed" | "failed" | "aborted";
+            /** @description The latest activity seen of the current turn. */
+            activity: components["schemas"]["ActivityDto"] | null;
+            /** Format: uuid */
+            messageId: string;
+            /** @enum {string} */
+            lane: "control" | "handoff" | "advice" | "default";
+            /** @description An excerpt of the message's text. */
+            text: string;
+            /** @example 1 */
+            queued: number;
+            /**
+             * @description The turn whose prompt carried it.
+             * @example 2
+             */
+            turn: number;
+        } & {
+            [key: string]: unknown;
+        };
+        MessageDeliveredEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "MESSAGE_DELIVERED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["MessageDeliveredEventDataDto"];
+        };
+        MessageDroppedEventDataDto: {
+            /**
+             * @description The task's name.
+             * @example add-health-endpoint
+             */
+            name: string;
+            /**
+             * @description Why the task failed (machine-readable, as the task answers it); null otherwise.
+             * @example null
+             */
+            reason: string | null;
+            /** @enum {string} */
+            verification: "checks" | "weak" | "manual";
+            /** @example 1 */
+            currentTurn: number;
+            stale: boolean;
+            /** @enum {string|null} */
+            waiting: "permission" | "question" | null;
+            /** @description The agent said TASK COMPLETE (recorded; never completes a task by itself). */
+            claimedComplete: boolean;
+            /** @description Plan mode; null otherwise. */
+            progress: components["schemas"]["PlanProgressDto"] | null;
+            /**
+             * @description The task's status after the event.
+             * @enum {string}
+             */
+            status: "queued" | "dispatching" | "running" | "verifying" | "paused" | "completed" | "failed" | "aborted";
+            /** @description The latest activity seen of the current turn. */
+            activity: components["schemas"]["ActivityDto"] | null;
+            /** Format: uuid */
+            messageId: string;
+            /** @enum {string} */
+            lane: "control" | "handoff" | "advice" | "default";
+            /** @description An excerpt of the message's text. */
+            text: string;
+            /** @example 1 */
+            queued: number;
+            /** @enum {string} */
+            droppedReason: "drop_oldest" | "summarized" | "task_finished";
+            /**
+             * Format: uuid
+             * @description summarized: the summary it was merged into.
+             */
+            mergedInto?: string;
+            /** @description summarized on arrival: who sent it. */
+            by?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        MessageDroppedEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "MESSAGE_DROPPED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["MessageDroppedEventDataDto"];
+        };
+        SessionStaleBusyEventDataDto: {
+            /**
+             * @description The task's name.
+             * @example add-health-endpoint
+             */
+            name: string;
+            /**
+             * @description Why the task failed (machine-readable, as the task answers it); null otherwise.
+             * @example null
+             */
+            reason: string | null;
+            /** @enum {string} */
+            verification: "checks" | "weak" | "manual";
+            /** @example 1 */
+            currentTurn: number;
+            stale: boolean;
+            /** @enum {string|null} */
+            waiting: "permission" | "question" | null;
+            /** @description The agent said TASK COMPLETE (recorded; never completes a task by itself). */
+            claimedComplete: boolean;
+            /** @description Plan mode; null otherwise. */
+            progress: components["schemas"]["PlanProgressDto"] | null;
+            /**
+             * @description The task's status after the event.
+             * @enum {string}
+             */
+            status: "queued" | "dispatching" | "running" | "verifying" | "paused" | "completed" | "failed" | "aborted";
+            /** @example 1 */
+            turn: number;
+            sessionId: string;
+            /** @description Busy looks in a row that saw no progress. */
+            observations: number;
+            /** @description HARNESS_POLL_MS. */
+            pollMs: number;
+            /** @description What the session last did. */
+            activity: components["schemas"]["ActivityDto"];
+        } & {
+            [key: string]: unknown;
+        };
+        SessionStaleBusyEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "SESSION_STALE_BUSY";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["SessionStaleBusyEventDataDto"];
+        };
+        PermissionRequestedEventDataDto: {
+            /**
+             * Format: uuid
+             * @description GET /api/permissions/{id}.
+             */
+            permissionId: string;
+            /**
+             * @description OpenCode's id.
+             * @example per_…
+             */
+            requestId: string;
+            /** @example ses_… */
+            sessionId: string;
+            /** @example /srv/repos/api */
+            directory: string;
+            /** @example edit */
+            permission: string;
+            patterns: string[];
+            always: string[];
+            /** @description The task's name, when a task of the team asked. */
+            name?: string;
+            /** @enum {string} */
+            status: "pending";
+        } & {
+            [key: string]: unknown;
+        };
+        PermissionRequestedEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "PERMISSION_REQUESTED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["PermissionRequestedEventDataDto"];
+        };
+        EventAutoAcceptRuleDto: {
+            /** @example bash */
+            permission: string;
+            /** @example npm test */
+            pattern?: string;
+        };
+        EventAnswerPolicyDto: {
+            /** @enum {string} */
+            source: "task" | "team";
+            /** @description `ruleset`: the task's allow/deny; `autoAnswerQuestions`: the team's setting; or the auto-accept rule that matched. */
+            rule: ("ruleset" | "autoAnswerQuestions") | components["schemas"]["EventAutoAcceptRuleDto"];
+        };
+        PermissionRepliedEventDataDto: {
+            /**
+             * Format: uuid
+             * @description GET /api/permissions/{id}.
+             */
+            permissionId: string;
+            /**
+             * @description OpenCode's id.
+             * @example per_…
+             */
+            requestId: string;
+            /** @example ses_… */
+            sessionId: string;
+            /** @example /srv/repos/api */
+            directory: string;
+            /** @example edit */
+            permission: string;
+            patterns: string[];
+            always: string[];
+            /** @description The task's name, when a task of the team asked. */
+            name?: string;
+            /**
+             * @description `expired`: gone from the host without a reply seen.
+             * @enum {string}
+             */
+            status: "replied" | "expired";
+            /**
+             * @description null: expired.
+             * @enum {string|null}
+             */
+            reply: "once" | "always" | "reject" | null;
+            /**
+             * @description `token:<prefix>`, `policy` or `host`.
+             * @example token:a1b2c3d4
+             */
+            repliedBy: string;
+            /** @description Sent with a reject. */
+            message?: string;
+            policy?: components["schemas"]["EventAnswerPolicyDto"];
+        } & {
+            [key: string]: unknown;
+        };
+        PermissionRepliedEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "PERMISSION_REPLIED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["PermissionRepliedEventDataDto"];
+        };
+        EventQuestionOptionDto: {
+            /** @example Red */
+            label: string;
+            /** @example warm */
+            description: string;
+        };
+        EventQuestionDto: {
+            /** @example Which color? */
+            question: string;
+            /** @example Color */
+            header: string;
+            options: components["schemas"]["EventQuestionOptionDto"][];
+            multiple?: boolean;
+            custom?: boolean;
+        };
+        QuestionAskedEventDataDto: {
+            /**
+             * Format: uuid
+             * @description GET /api/questions/{id}.
+             */
+            questionId: string;
+            /**
+             * @description OpenCode's id.
+             * @example que_…
+             */
+            requestId: string;
+            /** @example ses_… */
+            sessionId: string;
+            /** @example /srv/repos/api */
+            directory: string;
+            questions: components["schemas"]["EventQuestionDto"][];
+            /** @description The task's name, when a task of the team asked. */
+            name?: string;
+            /** @enum {string} */
+            status: "pending";
+        } & {
+            [key: string]: unknown;
+        };
+        QuestionAskedEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "QUESTION_ASKED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["QuestionAskedEventDataDto"];
+        };
+        QuestionAnsweredEventDataDto: {
+            /**
+             * Format: uuid
+             * @description GET /api/questions/{id}.
+             */
+            questionId: string;
+            /**
+             * @description OpenCode's id.
+             * @example que_…
+             */
+            requestId: string;
+            /** @example ses_… */
+            sessionId: string;
+            /** @example /srv/repos/api */
+            directory: string;
+            questions: components["schemas"]["EventQuestionDto"][];
+            /** @description The task's name, when a task of the team asked. */
+            name?: string;
+            /** @enum {string} */
+            status: "answered" | "rejected" | "expired";
+            /**
+             * @description The labels chosen, one array per question; null when rejected or expired.
+             * @example [
+             *       [
+             *         "Blue"
+             *       ]
+             *     ]
+             */
+            answers: string[][] | null;
+            /**
+             * @description `token:<prefix>`, `policy` or `host`.
+             * @example token:a1b2c3d4
+             */
+            repliedBy: string;
+            policy?: components["schemas"]["EventAnswerPolicyDto"];
+        } & {
+            [key: string]: unknown;
+        };
+        QuestionAnsweredEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "QUESTION_ANSWERED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["QuestionAnsweredEventDataDto"];
+        };
+        HostRegisteredEventDataDto: {
+            /** @example build-box-1 */
+            name: string;
+            /** @example http://10.0.0.5:4096 */
+            baseUrl: string;
+            labels: string[];
+            workspaceRoots: string[];
+            /** @example 4 */
+            maxSessions: number;
+            enabled: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        HostRegisteredEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "HOST_REGISTERED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["HostRegisteredEventDataDto"];
+        };
+        HostChangesDto: {
+            name?: string;
+            baseUrl?: string;
+            username?: string | null;
+            /**
+             * @description Only whether it changed.
+             * @enum {string}
+             */
+            password?: "changed" | "removed";
+            labels?: string[];
+            workspaceRoots?: string[];
+            maxSessions?: number;
+            enabled?: boolean;
+        };
+        HostUpdatedEventDataDto: {
+            /**
+             * @description The host's name after the change.
+             * @example build-box-1
+             */
+            name: string;
+            changes: components["schemas"]["HostChangesDto"];
+        } & {
+            [key: string]: unknown;
+        };
+        HostUpdatedEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "HOST_UPDATED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["HostUpdatedEventDataDto"];
+        };
+        HostDeletedEventDataDto: {
+            /** @example build-box-1 */
+            name: string;
+        } & {
+            [key: string]: unknown;
+        };
+        HostDeletedEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "HOST_DELETED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["HostDeletedEventDataDto"];
+        };
+        HostOnlineEventDataDto: {
+            /** @example build-box-1 */
+            name: string;
+            /**
+             * @description `degraded`: slower than HOST_DEGRADED_LATENCY_MS.
+             * @enum {string}
+             */
+            status: "online" | "degraded";
+            /** @enum {string} */
+            previousStatus: "unknown" | "online" | "degraded" | "offline";
+            /** @example 1.18.34 */
+            version: string;
+            /** @example 12 */
+            latencyMs: number;
+        } & {
+            [key: string]: unknown;
+        };
+        HostOnlineEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "HOST_ONLINE";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["HostOnlineEventDataDto"];
+        };
+        HostOfflineEventDataDto: {
+            /** @example build-box-1 */
+            name: string;
+            /** @enum {string} */
+            status: "offline";
+            /** @enum {string} */
+            previousStatus: "unknown" | "online" | "degraded" | "offline";
+            /** @example connect ECONNREFUSED 10.0.0.5:4096 */
+            error: string;
+            /**
+             * @description Failed probes in a row.
+             * @example 3
+             */
+            failures: number;
+        } & {
+            [key: string]: unknown;
+        };
+        HostOfflineEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "HOST_OFFLINE";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["HostOfflineEventDataDto"];
+        };
+        LogLineEventDataDto: {
+            /**
+             * @description The task's name.
+             * @example add-health-endpoint
+             */
+            name: string;
+            /**
+             * @description Why the task failed (machine-readable, as the task answers it); null otherwise.
+             * @example null
+             */
+            reason: string | null;
+            /** @enum {string} */
+            verification: "checks" | "weak" | "manual";
+            /** @example 1 */
+            currentTurn: number;
+            stale: boolean;
+            /** @enum {string|null} */
+            waiting: "permission" | "question" | null;
+            /** @description The agent said TASK COMPLETE (recorded; never completes a task by itself). */
+            claimedComplete: boolean;
+            /** @description Plan mode; null otherwise. */
+            progress: components["schemas"]["PlanProgressDto"] | null;
+            /**
+             * @description The task's status after the event.
+             * @enum {string}
+             */
+            status: "queued" | "dispatching" | "running" | "verifying" | "paused" | "completed" | "failed" | "aborted";
+            /** @description The latest activity seen of the current turn. */
+            activity: components["schemas"]["ActivityDto"] | null;
+            /** @enum {string} */
+            level: "info" | "warn";
+            /** @example waiting for a host: no host has the labels [gpu] */
+            message: string;
+        } & {
+            [key: string]: unknown;
+        };
+        LogLineEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "LOG_LINE";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["LogLineEventDataDto"];
+        };
+        WebhookDisabledEventDataDto: {
+            /** Format: uuid */
+            webhookId: string;
+            /**
+             * @description The endpoint URL's host (the URL may hold a secret).
+             * @example hooks.example.com
+             */
+            urlHost: string;
+            description: string | null;
+            /** @example every attempt has failed since … (432000 s); last: HTTP 503 */
+            reason: string;
+            /** Format: date-time */
+            failingSince: string;
+        } & {
+            [key: string]: unknown;
+        };
+        WebhookDisabledEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "WEBHOOK_DISABLED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["WebhookDisabledEventDataDto"];
+        };
+        WebhookPingEventDataDto: {
+            /**
+             * Format: uuid
+             * @description The endpoint tested (the only one the ping goes to).
+             */
+            webhookId: string;
+            message: string;
+        } & {
+            [key: string]: unknown;
+        };
+        WebhookPingEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "WEBHOOK_PING";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["WebhookPingEventDataDto"];
+        };
+        SinkDisabledEventDataDto: {
+            /** Format: uuid */
+            sinkId: string;
+            name: string;
+            /** @example slack */
+            kind: string;
+            /** @enum {string} */
+            status: "disabled";
+            /** @enum {string} */
+            reason: "failing";
+            /** Format: date-time */
+            failingSince: string;
+            /** Format: date-time */
+            disabledAt: string;
+            failingSeconds: number;
+        } & {
+            [key: string]: unknown;
+        };
+        SinkDisabledEventDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Per-team, strictly increasing, gap-free.
+             * @example 42
+             */
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "SINK_DISABLED";
+            /** Format: uuid */
+            teamId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /** Format: uuid */
+            hostId: string | null;
+            /** Format: date-time */
+            time: string;
+            data: components["schemas"]["SinkDisabledEventDataDto"];
+        };
+        /** @description One event of the team's log: the envelope every event has, and `data` as its `type` says (one variant per type). */
+        EventDto: components["schemas"]["TeamCreatedEventDto"] | components["schemas"]["TeamUpdatedEventDto"] | components["schemas"]["TaskCreatedEventDto"] | components["schemas"]["TaskStartedEventDto"] | components["schemas"]["TaskUpdatedEventDto"] | components["schemas"]["TaskCompletedEventDto"] | components["schemas"]["TaskFailedEventDto"] | components["schemas"]["TaskAbortedEventDto"] | components["schemas"]["TurnStartedEventDto"] | components["schemas"]["TurnFinishedEventDto"] | components["schemas"]["CheckResultEventDto"] | components["schemas"]["MessageQueuedEventDto"] | components["schemas"]["MessageDeliveredEventDto"] | components["schemas"]["MessageDroppedEventDto"] | components["schemas"]["SessionStaleBusyEventDto"] | components["schemas"]["PermissionRequestedEventDto"] | components["schemas"]["PermissionRepliedEventDto"] | components["schemas"]["QuestionAskedEventDto"] | components["schemas"]["QuestionAnsweredEventDto"] | components["schemas"]["HostRegisteredEventDto"] | components["schemas"]["HostUpdatedEventDto"] | components["schemas"]["HostDeletedEventDto"] | components["schemas"]["HostOnlineEventDto"] | components["schemas"]["HostOfflineEventDto"] | components["schemas"]["LogLineEventDto"] | components["schemas"]["WebhookDisabledEventDto"] | components["schemas"]["WebhookPingEventDto"] | components["schemas"]["SinkDisabledEventDto"];
         EventPageDto: {
             items: components["schemas"]["EventDto"][];
             /**
@@ -2987,6 +4612,12 @@ export interface components {
             enabled: boolean;
             /**
              * Format: date-time
+             * @description After a rotation with `graceSeconds`: until when the previous secret is still accepted.
+             * @example null
+             */
+            previousSecretExpiresAt: string | null;
+            /**
+             * Format: date-time
              * @example 2026-11-23T12:00:00.000Z
              */
             createdAt: string;
@@ -3024,6 +4655,12 @@ export interface components {
             enabled: boolean;
             /**
              * Format: date-time
+             * @description After a rotation with `graceSeconds`: until when the previous secret is still accepted.
+             * @example null
+             */
+            previousSecretExpiresAt: string | null;
+            /**
+             * Format: date-time
              * @example 2026-11-23T12:00:00.000Z
              */
             createdAt: string;
@@ -3045,6 +4682,14 @@ export interface components {
             config?: components["schemas"]["HookSourceConfigDto"];
             /** @example true */
             enabled?: boolean;
+        };
+        RotateHookSecretDto: {
+            /**
+             * @description How long the secret being replaced is still accepted beside the new one, while the sender is switched over (0: it stops at once — for a leaked secret; at most a week).
+             * @default 0
+             * @example 3600
+             */
+            graceSeconds?: number;
         };
         HookDeliveryResponseDto: {
             /** Format: uuid */
@@ -3075,13 +4720,13 @@ export interface components {
              */
             name: string;
             /**
-             * @description `slack` / `discord`: incoming webhooks, one readable line per event. `json`: POSTs the event payload (as webhooks carry it). `file`: one JSON file per event (only when the operator set HEDDLE_FILE_SINK_ROOT).
+             * @description `slack` / `discord`: incoming webhooks, one readable line per event. `json`: POSTs the event payload (as webhooks carry it). `file`: one JSON file per event (only when the operator set HEDDLE_FILE_SINK_ROOT). `github_comment`: comments on the issue or pull request a task came from (tasks made by a GitHub hook source; other tasks are skipped) when it starts or ends.
              * @example slack
              * @enum {string}
              */
-            kind: "slack" | "discord" | "json" | "file";
+            kind: "slack" | "discord" | "json" | "file" | "github_comment";
             /**
-             * @description Required for `slack`, `discord` and `json`; not allowed for `file`. The incoming-webhook or endpoint URL: http(s), and after DNS resolution not private, loopback or link-local unless HEDDLE_OUTBOUND_ALLOW covers it. Treated as a secret: answered redacted (scheme and host only).
+             * @description Required for `slack`, `discord` and `json`; optional for `github_comment` (GitHub's API base, default `https://api.github.com`; GitHub Enterprise: `https://<host>/api/v3`); not allowed for `file`. The incoming-webhook or endpoint URL: http(s), and after DNS resolution not private, loopback or link-local unless HEDDLE_OUTBOUND_ALLOW covers it. Treated as a secret: answered redacted (scheme and host only).
              * @example https://hooks.slack.com/services/T000/B000/XXXXXXXX
              */
             url?: string;
@@ -3091,7 +4736,12 @@ export interface components {
              */
             filePrefix?: string;
             /**
-             * @description Event types sent to this sink; empty or omitted means every type.
+             * @description Required for `github_comment`; not allowed otherwise. A GitHub token that may comment on the mapped repositories' issues and pull requests (fine-grained: Issues and Pull requests read and write). Sealed at rest and never answered (`tokenSet` says whether one is stored).
+             * @example github_pat_11AAAA…
+             */
+            token?: string;
+            /**
+             * @description Event types sent to this sink; empty or omitted means every type. `github_comment`: some of TASK_STARTED, TASK_COMPLETED, TASK_FAILED, TASK_ABORTED; omitted means TASK_COMPLETED and TASK_FAILED.
              * @example [
              *       "TASK_COMPLETED",
              *       "TASK_FAILED"
@@ -3117,7 +4767,7 @@ export interface components {
              * @example slack
              * @enum {string}
              */
-            kind: "slack" | "discord" | "json" | "file";
+            kind: "slack" | "discord" | "json" | "file" | "github_comment";
             /**
              * @description Redacted: scheme and host, the path and query masked as `***` (incoming-webhook URLs are secrets). null for file sinks.
              * @example https://hooks.slack.com/***
@@ -3128,6 +4778,11 @@ export interface components {
              * @example null
              */
             filePrefix: string | null;
+            /**
+             * @description github_comment sinks: a token is stored (it is never answered).
+             * @example false
+             */
+            tokenSet: boolean;
             /**
              * @example [
              *       "TASK_COMPLETED",
@@ -3178,6 +4833,11 @@ export interface components {
              * @example heddle
              */
             filePrefix?: string;
+            /**
+             * @description github_comment sinks only: replaces the stored token.
+             * @example github_pat_11BBBB…
+             */
+            token?: string;
             /**
              * @description Replaces the filter; empty means every type.
              * @example [
@@ -9133,7 +10793,10 @@ export interface operations {
              *
              *         id: <seq>
              *         event: <type>
-             *         data: <the event, as an item of GET /api/events>
+             *         data: <the event as JSON: an EventDto, as an item of GET /api/events>
+             *
+             *     Each frame's `data` has the schema `EventDto` (#/components/schemas/EventDto): a union discriminated
+             *     by `type` (the frame's `event:`), whose `data` has that type's schema.
              *
              *     Ids are the team's event seqs, so they skip the seqs of other tasks' events. A `: heartbeat` comment
              *     every `SSE_HEARTBEAT_MS` keeps proxies from closing an idle stream. A stream that starts after seq N
@@ -9771,7 +11434,10 @@ export interface operations {
              *
              *         id: <seq>
              *         event: <type>
-             *         data: <the event, as an item of GET /api/events>
+             *         data: <the event as JSON: an EventDto, as an item of GET /api/events>
+             *
+             *     Each frame's `data` has the schema `EventDto` (#/components/schemas/EventDto): a union discriminated
+             *     by `type` (the frame's `event:`), whose `data` has that type's schema.
              *
              *     A `: heartbeat` comment every `SSE_HEARTBEAT_MS` keeps proxies from closing an idle stream. A stream
              *     that starts after seq N first sends the frame `id: N` alone, which dispatches nothing but makes a
@@ -12142,7 +13808,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateHookSecretDto"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -12654,7 +14324,7 @@ export interface operations {
                 limit?: number;
                 /** @description `nextCursor` of the previous page; omit for the first page. */
                 cursor?: string;
-                kind?: "slack" | "discord" | "json" | "file";
+                kind?: "slack" | "discord" | "json" | "file" | "github_comment";
                 /** @description Only enabled (true) or disabled (false) sinks. */
                 enabled?: boolean;
             };

@@ -1,5 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ActivityDto, PlanProgressDto, TokenTotalsDto } from '@heddle/events';
 import { FollowUpPolicyResponseDto } from './task-message.dto';
+import { TASK_RESULT_PROPERTY, TaskManualResultDto, TaskResult, TaskVerdictResultDto } from './task-result.dto';
 import { FAILURE_REASONS, TASK_STATUSES, TaskStatus } from '../task-state';
 
 export class BudgetsDto {
@@ -14,42 +16,11 @@ export class BudgetsDto {
   maxNoProgressIterations!: number;
 }
 
-export class TokenTotalsDto {
-  @ApiProperty({ example: 1000 }) input!: number;
-  @ApiProperty({ example: 70 }) output!: number;
-  @ApiProperty({ example: 50 }) reasoning!: number;
-  @ApiProperty({ example: 200 }) cacheRead!: number;
-  @ApiProperty({ example: 0 }) cacheWrite!: number;
-}
-
-/** Recent activity: the last assistant texts (excerpts) and tool names — never tool output. */
-export class ActivityDto {
-  @ApiProperty({ type: [String], example: ['Adding the route…'] }) texts!: string[];
-  @ApiProperty({ type: [String], example: ['read', 'edit'] }) tools!: string[];
-}
-
-/** Plan mode: where the plan stands after the last iteration. */
-export class PlanProgressDto {
-  @ApiProperty({ enum: ['plan'] }) mode!: 'plan';
-  @ApiProperty({ example: 40, description: 'done ÷ (total − manual) × 100, one decimal.' }) percent!: number;
-  @ApiProperty({ example: 2 }) done!: number;
-  @ApiProperty({ example: 5 }) total!: number;
-  @ApiProperty({ example: 0 }) manual!: number;
-  @ApiProperty({ example: 0 }) blocked!: number;
-  @ApiProperty({ example: 3 }) open!: number;
-  @ApiProperty({ type: String, nullable: true, example: 'Add the route' }) currentItem!: string | null;
-  @ApiProperty({ example: 2 }) iterations!: number;
-  @ApiProperty({ type: Number, nullable: true }) lastIterationMs!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) averageIterationMs!: number | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Average iteration × open items.' }) etaMs!: number | null;
-  @ApiProperty({ example: 0 }) noProgressStreak!: number;
-}
-
 /** One check's result, as the latest evaluation recorded it. */
 export class CheckResultDto {
   @ApiProperty({ example: 0, description: "The check's place in the task's `checks`." }) index!: number;
   @ApiProperty({ example: 'file_exists' }) kind!: string;
-  @ApiProperty({ type: String, nullable: true }) name!: string | null;
+  @ApiPropertyOptional({ description: "The check's `name`, when it has one." }) name?: string;
   @ApiProperty({ enum: ['pass', 'fail', 'error'] }) status!: 'pass' | 'fail' | 'error';
   @ApiProperty() passed!: boolean;
   @ApiProperty({ example: 'src/health.ts exists' }) summary!: string;
@@ -59,9 +30,14 @@ export class CheckResultDto {
     description: 'What the check saw (excerpts ≤ CHECK_EVIDENCE_MAX_BYTES, sha256 of files read, git HEAD).',
   })
   evidence!: Record<string, unknown>;
+  @ApiPropertyOptional({ description: 'Why the check could not be evaluated (status `error` only).' }) error?: string;
   @ApiProperty({ example: 12 }) durationMs!: number;
 }
 
+// Described with task events (the same shapes are in every task event's data); re-exported for the views.
+export { ActivityDto, PlanProgressDto, TokenTotalsDto };
+
+@ApiExtraModels(TaskVerdictResultDto, TaskManualResultDto)
 export class TaskResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ example: 'add-health-endpoint' }) name!: string;
@@ -112,7 +88,7 @@ export class TaskResponseDto {
       '`weak`: no checks, so "idle without error and the tree changed"; `manual`: completed by hand (`POST /api/tasks/{id}/complete`).',
   })
   verification!: 'checks' | 'weak' | 'manual';
-  @ApiProperty({ type: Object, nullable: true }) result!: unknown;
+  @ApiProperty(TASK_RESULT_PROPERTY) result!: TaskResult | null;
   @ApiProperty() stale!: boolean;
   @ApiProperty({
     enum: ['permission', 'question'],

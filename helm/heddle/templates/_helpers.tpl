@@ -67,7 +67,7 @@ app.kubernetes.io/part-of: heddle
 {{- end }}
 
 {{/*
-The worker consumers (WORKER_CONSUMER_NAMES in libs/config/src/env-schema.ts; a chart test keeps the
+The worker consumers (WORKER_CONSUMER_NAMES in libs/config/src/env-server.ts; a chart test keeps the
 two lists equal).
 */}}
 {{- define "heddle.consumerNames" -}}

@@ -19,6 +19,7 @@ import {
 } from './permission-policy';
 import { questionsOf } from './permission-view';
 import { PermissionsRepository, RequestPlace } from './permissions.repository';
+import { VanishedRequests } from './vanished-requests';
 
 /** A (team, host, directory) the harness follows, with the sessions it knows there (session → task). */
 export interface WatchedPlace extends RequestPlace {
@@ -33,6 +34,8 @@ const UNKNOWN_SESSION_TTL_MS = 5_000;
 /** A session's task is looked up again after this long (the task may have been deleted). */
 const KNOWN_SESSION_TTL_MS = 60_000;
 const SESSION_CACHE_LIMIT = 10_000;
+/** A request the host stopped listing is expired once it has been missing this long (VanishedRequests). */
+export const VANISHED_GRACE_MS = 2_000;
 
 /**
  * Turns what a host reports (events and listings) into rows, events and policy answers. Idempotent:
@@ -43,6 +46,7 @@ const SESSION_CACHE_LIMIT = 10_000;
 export class PermissionIngest {
   private readonly logger = new Logger(PermissionIngest.name);
   private readonly sessionTasks = new Map<string, { taskId: string | null; at: number }>();
+  private readonly vanished = new VanishedRequests();
 
   constructor(
     private readonly repository: PermissionsRepository,
@@ -226,42 +230,34 @@ export class PermissionIngest {
 
   /**
    * Lists the place's pending requests on the host: records those not seen yet (a dropped stream, a
-   * restart), offers pending ones to the policy again, and marks rows whose request the host no
-   * longer has `expired` (answered elsewhere while nobody listened, or its session ended). Throws
-   * when the host cannot be listed (nothing is expired then).
+   * restart), offers pending ones to the policy again, and marks rows whose request the host has no
+   * longer listed for `graceMs` `expired` (answered elsewhere while nobody listened, or its session
+   * ended; see VanishedRequests). Throws when the host cannot be listed (nothing is expired then).
    */
-  async reconcile(place: WatchedPlace): Promise<void> {
+  async reconcile(place: WatchedPlace, graceMs = VANISHED_GRACE_MS): Promise<void> {
     const client = this.clients.forHost(place.host, place.directory);
     const listedAt = await this.repository.now();
     const [permissions, questions] = await Promise.all([client.listPermissions(), client.listQuestions()]);
     for (const request of permissions) await this.permissionAsked(place, request);
     for (const request of questions) await this.questionAsked(place, request);
+    const pending = await this.repository.pendingRequestIds(place, listedAt);
+    const key = `${place.teamId}|${place.hostId}|${place.directory}`;
+    const now = this.clock.now().getTime();
     await this.expire(
       place,
-      permissions.map((p) => p.id),
-      questions.map((q) => q.id),
-      listedAt,
+      this.vanished.due(`${key}|permission`, pending.permissions, new Set(permissions.map((p) => p.id)), now, graceMs),
+      this.vanished.due(`${key}|question`, pending.questions, new Set(questions.map((q) => q.id)), now, graceMs),
     );
   }
 
   @Transactional()
-  private async expire(place: RequestPlace, permissionIds: string[], questionIds: string[], listedAt: Date) {
+  private async expire(place: RequestPlace, permissionIds: string[], questionIds: string[]) {
     const { teamId, hostId, directory } = place;
     const now = this.clock.now();
-    for (const row of await this.repository.expirePermissions(
-      { teamId, hostId, directory },
-      permissionIds,
-      listedAt,
-      now,
-    )) {
+    for (const row of await this.repository.expirePermissions({ teamId, hostId, directory }, permissionIds, now)) {
       await this.answers.appendPermissionEvent(row);
     }
-    for (const row of await this.repository.expireQuestions(
-      { teamId, hostId, directory },
-      questionIds,
-      listedAt,
-      now,
-    )) {
+    for (const row of await this.repository.expireQuestions({ teamId, hostId, directory }, questionIds, now)) {
       await this.answers.appendQuestionEvent(row);
     }
   }

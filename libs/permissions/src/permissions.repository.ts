@@ -82,17 +82,25 @@ export class PermissionsRepository {
   }
 
   /**
-   * Pending rows of the place whose request the host no longer lists, among those created before
-   * it was listed (a row inserted after the listing may be a request the listing could not show).
+   * Request ids of the place's pending rows created before `before` (a row inserted after a listing
+   * may be a request the listing could not show yet).
    */
-  expirePermissions(place: RequestPlace, listed: string[], listedAt: Date, repliedAt: Date) {
+  async pendingRequestIds(place: RequestPlace, before: Date): Promise<{ permissions: string[]; questions: string[] }> {
+    const { teamId, hostId, directory } = place;
+    const where = { teamId, hostId, directory, status: 'pending', createdAt: { lt: before } };
+    const select = { requestId: true } as const;
+    const [permissions, questions] = await Promise.all([
+      this.txHost.tx.permissionRequest.findMany({ where, select }),
+      this.txHost.tx.questionRequest.findMany({ where, select }),
+    ]);
+    return { permissions: permissions.map((r) => r.requestId), questions: questions.map((r) => r.requestId) };
+  }
+
+  /** Marks these of the place's requests expired, where still pending (once, whoever else tries). */
+  expirePermissions(place: RequestPlace, requestIds: string[], repliedAt: Date) {
+    if (requestIds.length === 0) return Promise.resolve([]);
     return this.txHost.tx.permissionRequest.updateManyAndReturn({
-      where: {
-        ...place,
-        status: 'pending',
-        requestId: { notIn: listed },
-        createdAt: { lt: listedAt },
-      },
+      where: { ...place, status: 'pending', requestId: { in: requestIds } },
       data: { status: 'expired', repliedBy: 'host', repliedAt },
     });
   }
@@ -153,9 +161,10 @@ export class PermissionsRepository {
     return rows[0] ?? null;
   }
 
-  expireQuestions(place: RequestPlace, listed: string[], listedAt: Date, repliedAt: Date) {
+  expireQuestions(place: RequestPlace, requestIds: string[], repliedAt: Date) {
+    if (requestIds.length === 0) return Promise.resolve([]);
     return this.txHost.tx.questionRequest.updateManyAndReturn({
-      where: { ...place, status: 'pending', requestId: { notIn: listed }, createdAt: { lt: listedAt } },
+      where: { ...place, status: 'pending', requestId: { in: requestIds } },
       data: { status: 'expired', repliedBy: 'host', repliedAt },
     });
   }

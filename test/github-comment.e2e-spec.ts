@@ -192,7 +192,7 @@ describe('github_comment sink (e2e)', () => {
     expect(comment!.body).toContain('Verification: manual');
     expect(comment!.body).toContain(`(${PUBLIC_URL}/api/tasks/${taskId})`);
     expect(comment!.body).toMatch(/<!-- heddle-event:[0-9a-f-]{36} -->/);
-    const post = github.receiver.requests.find((r) => r.method === 'POST')!;
+    const post = github.receiver.requests.find((r) => r.method === 'POST' && r.path.includes('/acme/api/issues/42/'))!;
     expect(post.headers).toMatchObject({ accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' });
   });
 

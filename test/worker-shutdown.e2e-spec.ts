@@ -106,9 +106,16 @@ describe('worker shutdown (e2e)', () => {
 
     const signalled = Date.now();
     first.signal('SIGTERM');
-    await first.exited;
+    const exit = await first.exited;
     const tookMs = Date.now() - signalled;
-    expect(tookMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
+    // A clean exit (the worker ends by its SIGTERM once drained), not the hard stop (which prints
+    // "shutdown took longer" and exits 1). The hand-back comes shortly before the deadline, so on a
+    // loaded machine the exit itself may pass it by a little.
+    expect({ exit, output: exit.signal === 'SIGTERM' ? '' : first.output().slice(-3000) }).toEqual({
+      exit: { code: null, signal: 'SIGTERM' },
+      output: '',
+    });
+    expect(tookMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 2_000);
     const output = first.output();
     expect(output).toMatch(
       new RegExp(

@@ -50,6 +50,16 @@ describe('observeStale', () => {
     ]);
   });
 
+  it('reports before it aborts, even when a late look finds the abort already due', () => {
+    let state: StaleState = { ...INITIAL_STALE };
+    const at = (ms: number) => {
+      const r = observeStale(state, true, 'a', { observations: 3, autoAbortAfter: 5 }, 1_000_000 + ms, POLL);
+      state = r.state;
+      return r.decision;
+    };
+    expect([at(0), at(900), at(1000), at(1100)]).toEqual(['none', 'report', 'abort', 'none']);
+  });
+
   it('counts time, not looks: extra looks in between (wake-ups) do not hurry the report', () => {
     let state: StaleState = { ...INITIAL_STALE };
     const at = (ms: number) => {
@@ -75,7 +85,7 @@ describe('observeStale', () => {
       ['progress long before the look: counted from it', T + 800, T + 1000, 'report', 3],
       ['progress between looks, recent: not stale yet', T + 950, T + 1000, 'none', 1],
       ['a host clock ahead: never later than the look', T + 5000, T + 1000, 'none', 1],
-      ['a host clock behind: never before the previous progress', T - 50_000, T + 1000, 'abort', 11],
+      ['a host clock behind: never before the previous progress', T - 50_000, T + 1000, 'report', 11],
     ];
     it.each(cases)('%s', (_name, progressAt, now, decision, observations) => {
       const before: StaleState = { since: new Date(T).toISOString(), marker: 'a', reported: false };

@@ -52,10 +52,13 @@ export function observeStale(
     rearmed = state.reported;
   }
   const observations = Math.floor((now - Date.parse(current.since!)) / pollMs) + 1;
-  if (policy.autoAbortAfter !== undefined && observations >= policy.autoAbortAfter) {
+  const abortDue = policy.autoAbortAfter !== undefined && observations >= policy.autoAbortAfter;
+  // An abort is always preceded by its report (SESSION_STALE_BUSY), even when a late look finds the
+  // abort already due: that look reports, the next one (HARNESS_POLL_MS later) aborts.
+  if (abortDue && current.reported) {
     return { state: { ...INITIAL_STALE }, decision: 'abort', rearmed: false, observations };
   }
-  if (!current.reported && observations >= policy.observations) {
+  if (!current.reported && (abortDue || observations >= policy.observations)) {
     return { state: { ...current, reported: true }, decision: 'report', rearmed, observations };
   }
   return { state: current, decision: 'none', rearmed, observations };

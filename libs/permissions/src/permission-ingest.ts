@@ -234,10 +234,13 @@ export class PermissionIngest {
    * longer listed for `graceMs` `expired` (answered elsewhere while nobody listened, or its session
    * ended; see VanishedRequests). Throws when the host cannot be listed (nothing is expired then).
    */
-  async reconcile(place: WatchedPlace, graceMs = VANISHED_GRACE_MS): Promise<void> {
+  async reconcile(place: WatchedPlace, graceMs = VANISHED_GRACE_MS, signal?: AbortSignal): Promise<void> {
     const client = this.clients.forHost(place.host, place.directory);
     const listedAt = await this.repository.now();
-    const [permissions, questions] = await Promise.all([client.listPermissions(), client.listQuestions()]);
+    const [permissions, questions] = await Promise.all([
+      client.listPermissions({ signal }),
+      client.listQuestions({ signal }),
+    ]);
     for (const request of permissions) await this.permissionAsked(place, request);
     for (const request of questions) await this.questionAsked(place, request);
     const pending = await this.repository.pendingRequestIds(place, listedAt);

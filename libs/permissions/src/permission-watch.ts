@@ -45,6 +45,7 @@ export class PermissionWatch implements OnModuleDestroy {
   private closed = false;
   private running = 0;
   private readonly waiting: (() => void)[] = [];
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly ingest: PermissionIngest,
@@ -95,9 +96,15 @@ export class PermissionWatch implements OnModuleDestroy {
     }
   }
 
+  /**
+   * Listings in flight are cut (a slow host would otherwise hold the shutdown for its whole timeout,
+   * past the harness's hand-back of its tasks); they are idempotent and the next worker lists again.
+   */
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    this.stopping.abort(new Error('the worker is shutting down'));
+    for (const wake of this.waiting.splice(0)) wake();
     await Promise.all([...this.chains.values()]);
   }
 
@@ -135,12 +142,15 @@ export class PermissionWatch implements OnModuleDestroy {
     this.queuedListings.add(key);
     this.enqueue(key, async () => {
       this.queuedListings.delete(key);
+      if (this.closed) return;
       await this.slot();
       try {
-        await this.ingest.reconcile(place);
+        if (this.closed) return;
+        await this.ingest.reconcile(place, undefined, this.stopping.signal);
         if (this.failing.delete(key))
           this.logger.log(`listing requests of ${place.host.name} ${place.directory} works again`);
       } catch (err) {
+        if (this.closed) return; // cut by the shutdown
         // Logged once per outage of the place; the next round tries again.
         if (!this.failing.has(key)) {
           this.failing.add(key);

@@ -60,13 +60,14 @@ describe('text helpers', () => {
 
   it('runGuarded stops runaway code and leaves the realm usable', () => {
     expect(() => runGuarded(() => /^(a+)+$/.exec(`${'a'.repeat(40)}!`), 50, 'matching')).toThrow(PatternTimeoutError);
-    expect(runGuarded(() => 41 + 1, 50, 'adding')).toBe(42);
+    // A budget no busy machine can exhaust: what is checked is that the realm still works.
+    expect(runGuarded(() => 41 + 1, 10_000, 'adding')).toBe(42);
     expect(() =>
       runGuarded(
         () => {
           throw new RangeError('boom');
         },
-        50,
+        10_000,
         'x',
       ),
     ).toThrow(RangeError);

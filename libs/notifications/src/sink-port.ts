@@ -98,7 +98,7 @@ export class SinkPort implements DeliveryTargetPort<Sink> {
       token = this.secrets.tokenOf(sink);
       apiUrl = this.secrets.urlOf(sink);
     } catch {
-      return { latencyMs: 0, refused: true, error: 'the sink token does not decrypt with this key' };
+      return { latencyMs: 0, refused: true, error: 'the sink token or URL does not decrypt with this key' };
     }
     if (!token) return { latencyMs: 0, refused: true, error: 'the sink has no GitHub token' };
     return postGithubComment(this.fetch, {

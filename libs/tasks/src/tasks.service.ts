@@ -163,7 +163,7 @@ export class TasksService {
   private async freshVerdict(teamId: string, id: string) {
     const task = await this.mustFind(teamId, id);
     const checks = Array.isArray(task.checks) ? task.checks : [];
-    return { result: Prisma.DbNull, verification: checks.length > 0 ? 'checks' : 'weak' };
+    return { result: Prisma.DbNull, verification: verificationOf(checks) };
   }
 
   /** A human verdict: completed by hand (`verification: "manual"`), never confused with check evidence. */
@@ -244,7 +244,7 @@ export class TasksService {
         ? (JSON.parse(JSON.stringify(dto.permission)) as Prisma.InputJsonObject)
         : Prisma.DbNull,
       followUpPolicy: { ...followUps },
-      verification: checks.length > 0 ? 'checks' : 'weak',
+      verification: verificationOf(checks),
       idempotencyKey: idempotencyKey ?? null,
       requestHash: hash,
       // A start gate (`start: false`) keeps it paused until resumed; otherwise it is due now: if the
@@ -379,4 +379,9 @@ function pickBudgets(source: object): Partial<Record<keyof typeof HEDDLE_DEFAULT
     if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
   }
   return out;
+}
+
+/** How a task without a verdict yet will be judged: by its checks, or weakly when it has none. */
+function verificationOf(checks: readonly unknown[]): 'checks' | 'weak' {
+  return checks.length > 0 ? 'checks' : 'weak';
 }
